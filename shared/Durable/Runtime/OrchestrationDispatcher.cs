@@ -1,0 +1,346 @@
+using Fleet.Durable.Client;
+using Fleet.Durable.Storage;
+using Fleet.Durable.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Fleet.Durable.Runtime;
+
+/// <summary>Runs orchestration episodes for the messages of one instance and checkpoints them in the crash-safe order:
+/// send outbound messages, write history guarded by the sentinel ETag, update the Instances row, delete consumed messages.</summary>
+internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory loggerFactory)
+{
+    private static readonly TimeSpan OutOfOrderRetryDelay = TimeSpan.FromMilliseconds(500);
+    private readonly ILogger _log = loggerFactory.CreateLogger("Fleet.Durable.Orchestrations");
+    // Episodes of one instance never overlap in this process; striped so the lock table does not grow with instances.
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    private IDurableStore Store => hub.Store;
+
+    public async Task ProcessAsync(string instanceId, List<QueueItem> items, CancellationToken ct)
+    {
+        var gate = _locks[StableHash.Fnv1a(instanceId) % (uint)_locks.Length];
+        await gate.WaitAsync(ct);
+        try
+        {
+            await ProcessLockedAsync(instanceId, items, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Storage trouble: forget the cached history and let the messages come back.
+            hub.Cache.TryRemove(instanceId, out _);
+            _log.LogWarning(ex, "Episode of {InstanceId} failed; its messages will be retried.", instanceId);
+            await Task.WhenAll(items.Select(i => SafeAbandon(i, TimeSpan.FromSeconds(1))));
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task SafeAbandon(QueueItem item, TimeSpan delay)
+    {
+        try { await Store.AbandonAsync(item, delay, CancellationToken.None); } catch { /* visibility timeout brings it back */ }
+    }
+
+    private async Task<InstanceState> LoadAsync(string instanceId, CancellationToken ct)
+    {
+        if (hub.Cache.TryGetValue(instanceId, out var cached)) return cached;
+        var snap = await Store.LoadHistoryAsync(instanceId, ct);
+        var state = new InstanceState(instanceId, snap.Events, snap.ExecutionId, snap.ETag);
+        if (hub.Cache.Count > 20_000) hub.Cache.Clear();
+        hub.Cache[instanceId] = state;
+        return state;
+    }
+
+    private async Task ProcessLockedAsync(string instanceId, List<QueueItem> items, CancellationToken ct)
+    {
+        var state = await LoadAsync(instanceId, ct);
+        var now = DateTime.UtcNow;
+        var cur = state;
+        bool reset = false;
+        var accepted = new List<QueueItem>();
+        var drop = new List<QueueItem>();
+        var later = new List<(QueueItem Item, TimeSpan Delay)>();
+        bool sawDuplicate = false;
+        bool startAccepted = false;
+
+        // A start is handled before anything else that came in the same batch.
+        foreach (var item in items.OrderBy(i => i.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1))
+        {
+            var m = item.Message;
+            var e = m.Event;
+            if (cur.MessageIds.Contains(m.MessageId) || accepted.Any(a => a.Message.MessageId == m.MessageId))
+            {
+                sawDuplicate = true;
+                drop.Add(item);
+                continue;
+            }
+            if (e.EventType == EventType.ExecutionStarted)
+            {
+                if (e.ScheduledStartTime is { } at && at > now.AddMilliseconds(20))
+                {
+                    later.Add((item, Min(at - now, TimeSpan.FromDays(6))));
+                }
+                else if (cur.Started is null && !accepted.Any(a => a.Message.Event.EventType == EventType.ExecutionStarted))
+                {
+                    if (cur.ExecutionId is not null && cur.ExecutionId != m.ExecutionId) reset = true;
+                    cur = Fresh(instanceId, m.ExecutionId, cur);
+                    accepted.Add(item);
+                    startAccepted = true;
+                }
+                else if (cur.IsFinal && m.ExecutionId != cur.ExecutionId && accepted.Count == 0)
+                {
+                    // A new execution under a finished id (restart, reuse, ContinueAsNew): its history starts empty.
+                    reset = true;
+                    cur = Fresh(instanceId, m.ExecutionId, cur);
+                    accepted.Add(item);
+                    startAccepted = true;
+                }
+                else
+                {
+                    drop.Add(item);
+                }
+                continue;
+            }
+            if (cur.Started is null && !startAccepted)
+            {
+                // Not started yet (scheduled start, or a start message still on its way): try again later, then give up.
+                if (item.DequeueCount < 20) later.Add((item, TimeSpan.FromSeconds(1)));
+                else drop.Add(item);
+                continue;
+            }
+            if (cur.IsFinal)
+            {
+                drop.Add(item);
+                continue;
+            }
+            if (InstanceState.IsCompletion(e.EventType))
+            {
+                if (m.ExecutionId is not null && m.ExecutionId != cur.ExecutionId) { drop.Add(item); continue; }
+                if (cur.Completed.Contains(e.TaskScheduledId)) { drop.Add(item); continue; }
+                if (!cur.Scheduled.Contains(e.TaskScheduledId))
+                {
+                    // Out of order: the completion overtook the checkpoint that scheduled it.
+                    if (item.DequeueCount < 50) later.Add((item, OutOfOrderRetryDelay));
+                    else drop.Add(item);
+                    continue;
+                }
+                cur.Completed.Add(e.TaskScheduledId);
+            }
+            accepted.Add(item);
+        }
+
+        if (accepted.Count == 0)
+        {
+            // Redelivered messages mean a previous checkpoint may have stopped before updating the Instances row (DurableTask #1252).
+            if (sawDuplicate && cur.Started is not null) await WriteInstanceRowAsync(cur, now, ct);
+            await FinishAsync(drop, later, ct);
+            return;
+        }
+
+        var newEvents = new List<HistoryEvent> { new() { EventType = EventType.OrchestratorStarted, Timestamp = now } };
+        foreach (var item in accepted)
+        {
+            var e = item.Message.Event.Clone();
+            e.MessageId = item.Message.MessageId;
+            if (e.Timestamp == default) e.Timestamp = now;
+            newEvents.Add(e);
+        }
+        var start = cur.Started ?? newEvents.First(e => e.EventType == EventType.ExecutionStarted);
+        string executionId = cur.ExecutionId ?? StartExecutionId(accepted) ?? Guid.NewGuid().ToString("N");
+        var outbound = new List<(TaskMessage Message, bool WorkItem, TimeSpan? Delay)>();
+        ExecutionResult? result = null;
+
+        var terminate = newEvents.FirstOrDefault(e => e.EventType == EventType.ExecutionTerminated);
+        if (terminate is not null)
+        {
+            newEvents.Add(new HistoryEvent
+            {
+                EventType = EventType.ExecutionCompleted, Timestamp = now, OrchestrationStatus = nameof(OrchestrationRuntimeStatus.Terminated), Result = terminate.Input,
+            });
+            NotifyParent(start, OrchestrationRuntimeStatus.Failed, null,
+                new TaskFailureDetails("OrchestrationTerminated", $"Sub-orchestration '{instanceId}' was terminated.", null, null), outbound);
+        }
+        else
+        {
+            result = RunEpisode(instanceId, start, cur.History, newEvents);
+            foreach (var action in result.Actions) newEvents.Add(Outbound(instanceId, executionId, start.Name ?? "", action, now, outbound));
+            if (result.FinalStatus is { } status)
+            {
+                newEvents.Add(new HistoryEvent
+                {
+                    EventType = EventType.ExecutionCompleted, Timestamp = now, OrchestrationStatus = status.ToString(),
+                    Result = status == OrchestrationRuntimeStatus.ContinuedAsNew ? result.ContinueAsNewInput : result.Output,
+                    FailureDetails = result.Failure,
+                });
+                if (status == OrchestrationRuntimeStatus.ContinuedAsNew) ContinueAsNew(instanceId, start, result, now, outbound);
+                else NotifyParent(start, status, result.Output, result.Failure, outbound);
+            }
+        }
+
+        // 1. Outbound messages first: a crash after this replays the episode, and receivers drop the duplicates.
+        await Task.WhenAll(outbound.Select(o => Store.SendAsync(o.Message, o.WorkItem, o.Delay, ct)));
+
+        // 2. History, guarded by the sentinel's ETag: a conflict means another worker moved this instance on.
+        string? etag = await Store.CommitHistoryAsync(instanceId, executionId, reset, reset ? 0 : cur.History.Count, newEvents, state.ETag, ct);
+        if (etag is null)
+        {
+            hub.Cache.TryRemove(instanceId, out _);
+            _log.LogInformation("Checkpoint conflict for {InstanceId}; abandoning the episode.", instanceId);
+            await Task.WhenAll(items.Select(i => SafeAbandon(i, TimeSpan.Zero)));
+            return;
+        }
+        cur.ETag = etag;
+        cur.ExecutionId = executionId;
+        cur.Append(newEvents);
+        if (result is not null)
+        {
+            cur.CustomStatus = result.CustomStatus;
+            cur.CustomStatusKnown = true;
+        }
+        hub.Cache[instanceId] = cur;
+
+        // 3. The Instances row, after history, so it never claims more than history has.
+        await WriteInstanceRowAsync(cur, now, ct);
+
+        // 4. Only now are the consumed messages gone.
+        await FinishAsync(accepted.Concat(drop).ToList(), later, ct);
+    }
+
+    private static string? StartExecutionId(List<QueueItem> accepted)
+        => accepted.FirstOrDefault(a => a.Message.Event.EventType == EventType.ExecutionStarted)?.Message.ExecutionId;
+
+    private static InstanceState Fresh(string instanceId, string? executionId, InstanceState old)
+        => new(instanceId, new List<HistoryEvent>(), executionId, old.ETag);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private ExecutionResult RunEpisode(string instanceId, HistoryEvent start, List<HistoryEvent> past, List<HistoryEvent> fresh)
+    {
+        string name = start.Name ?? "";
+        if (!registry.Orchestrators.TryGetValue(name, out var factory))
+        {
+            return new ExecutionResult
+            {
+                FinalStatus = OrchestrationRuntimeStatus.Failed,
+                Failure = new TaskFailureDetails("OrchestratorTaskNotFound", $"No orchestrator named '{name}' is registered.", null, null),
+            };
+        }
+        ITaskOrchestrator orchestrator;
+        try
+        {
+            orchestrator = factory(services);
+        }
+        catch (Exception ex)
+        {
+            return new ExecutionResult { FinalStatus = OrchestrationRuntimeStatus.Failed, Failure = TaskFailureDetails.FromException(ex) };
+        }
+        var result = OrchestrationExecutor.Execute(orchestrator, instanceId, past, fresh, hub.Options.MaximumTimerInterval, loggerFactory);
+        if (result.Failure?.ErrorType == OrchestrationExecutor.NonDeterminismErrorType)
+            _log.LogError("Instance {InstanceId} failed: {Message}", instanceId, result.Failure.ErrorMessage);
+        return result;
+    }
+
+    private static HistoryEvent Outbound(string instanceId, string executionId, string name, HistoryEvent action, DateTime now,
+        List<(TaskMessage, bool, TimeSpan?)> outbound)
+    {
+        switch (action.EventType)
+        {
+            case EventType.TaskScheduled:
+                outbound.Add((new TaskMessage { InstanceId = instanceId, ExecutionId = executionId, Event = action.Clone() }, true, null));
+                break;
+            case EventType.TimerCreated:
+                var fireAt = action.FireAt ?? now;
+                outbound.Add((new TaskMessage
+                {
+                    InstanceId = instanceId, ExecutionId = executionId,
+                    Event = new HistoryEvent { EventType = EventType.TimerFired, TaskScheduledId = action.EventId, FireAt = fireAt, Timestamp = fireAt },
+                }, false, fireAt > now ? fireAt - now : null));
+                break;
+            case EventType.SubOrchestrationInstanceCreated:
+                action.ExecutionId = Guid.NewGuid().ToString("N");
+                outbound.Add((new TaskMessage
+                {
+                    InstanceId = action.InstanceId!, ExecutionId = action.ExecutionId,
+                    Event = new HistoryEvent
+                    {
+                        EventType = EventType.ExecutionStarted, Name = action.Name, Input = action.Input, InstanceId = action.InstanceId,
+                        ExecutionId = action.ExecutionId, ParentInstanceId = instanceId, ParentName = name, ParentExecutionId = executionId,
+                        ParentTaskScheduledId = action.EventId, Timestamp = now, CreatedTime = now,
+                    },
+                }, false, null));
+                break;
+            case EventType.EventSent:
+                outbound.Add((new TaskMessage
+                {
+                    InstanceId = action.InstanceId!,
+                    Event = new HistoryEvent { EventType = EventType.EventRaised, Name = action.Name, Input = action.Input, Timestamp = now },
+                }, false, null));
+                break;
+        }
+        return action;
+    }
+
+    private static void NotifyParent(HistoryEvent start, OrchestrationRuntimeStatus status, string? output, TaskFailureDetails? failure,
+        List<(TaskMessage, bool, TimeSpan?)> outbound)
+    {
+        if (start.ParentInstanceId is null) return;
+        var e = status == OrchestrationRuntimeStatus.Completed
+            ? new HistoryEvent { EventType = EventType.SubOrchestrationInstanceCompleted, Result = output }
+            : new HistoryEvent { EventType = EventType.SubOrchestrationInstanceFailed, FailureDetails = failure };
+        e.TaskScheduledId = start.ParentTaskScheduledId;
+        e.Timestamp = DateTime.UtcNow;
+        outbound.Add((new TaskMessage { InstanceId = start.ParentInstanceId, ExecutionId = start.ParentExecutionId, Event = e }, false, null));
+    }
+
+    private static void ContinueAsNew(string instanceId, HistoryEvent start, ExecutionResult result, DateTime now,
+        List<(TaskMessage, bool, TimeSpan?)> outbound)
+    {
+        // The new execution starts from a message to itself; events not yet consumed follow it.
+        string executionId = Guid.NewGuid().ToString("N");
+        var next = start.Clone();
+        next.MessageId = null;
+        next.Input = result.ContinueAsNewInput;
+        next.ExecutionId = executionId;
+        next.Timestamp = now;
+        next.ScheduledStartTime = null;
+        outbound.Add((new TaskMessage { InstanceId = instanceId, ExecutionId = executionId, Event = next }, false, null));
+        foreach (var carried in result.CarryOverEvents)
+        {
+            var e = carried.Clone();
+            e.MessageId = null;
+            outbound.Add((new TaskMessage { InstanceId = instanceId, Event = e }, false, null));
+        }
+    }
+
+    private async Task WriteInstanceRowAsync(InstanceState s, DateTime now, CancellationToken ct)
+    {
+        var start = s.Started!;
+        var status = s.Status;
+        var finished = s.Finished;
+        bool continued = status == OrchestrationRuntimeStatus.ContinuedAsNew;
+        await Store.UpsertInstanceAsync(new InstanceRecord
+        {
+            InstanceId = s.InstanceId,
+            Name = start.Name ?? "",
+            ExecutionId = s.ExecutionId,
+            // ContinueAsNew is shown as Running: the next execution is already queued.
+            RuntimeStatus = continued ? OrchestrationRuntimeStatus.Running : status,
+            CreatedTime = start.CreatedTime ?? start.Timestamp,
+            LastUpdatedTime = now,
+            CompletedTime = finished is not null && !continued ? finished.Timestamp : null,
+            ScheduledStartTime = start.ScheduledStartTime,
+            Input = continued ? finished!.Result ?? start.Input : start.Input,
+            Output = continued ? null : finished?.Result,
+            FailureDetails = continued ? null : finished?.FailureDetails,
+            CustomStatus = s.CustomStatus,
+            CustomStatusKnown = s.CustomStatusKnown,
+        }, ct);
+        hub.Notifier.Notify(s.InstanceId);
+    }
+
+    private async Task FinishAsync(List<QueueItem> done, List<(QueueItem Item, TimeSpan Delay)> later, CancellationToken ct)
+    {
+        await Task.WhenAll(done.Select(i => Store.DeleteAsync(i, ct)).Concat(later.Select(l => Store.AbandonAsync(l.Item, l.Delay, ct))));
+    }
+}
