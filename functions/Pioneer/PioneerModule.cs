@@ -1,0 +1,13 @@
+namespace Fleet.Functions.Pioneer;
+
+/// <summary>CloudPioneer under <c>/api/pioneer</c> (seeds/cloudpioneer-api.md).</summary>
+public static class PioneerModule
+{
+    public static IServiceCollection AddPioneer(this IServiceCollection services, IConfiguration configuration) => services;
+
+    public static RouteGroupBuilder MapPioneerApi(this RouteGroupBuilder group)
+    {
+        group.MapPioneerHealth();
+        return group;
+    }
+}

@@ -1,0 +1,80 @@
+using Fleet.Functions.Platform.Auth;
+using Fleet.Functions.Platform.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Fleet.Functions.Platform.Docs;
+
+/// <summary>
+/// OpenAPI 3.1 documents generated from the mapped endpoints (one for everything, one per family),
+/// Swagger UI over them, and Postman v2.1 collections made from the same documents.
+/// </summary>
+public static class ApiDocuments
+{
+    /// <summary>The whole API; the framework's default name, which a pattern without {documentName} serves.</summary>
+    public const string AllDocument = "v1";
+
+    public static IServiceCollection AddFleetApiDocuments(this IServiceCollection services)
+    {
+        services.AddOpenApi(AllDocument, o =>
+        {
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info = new OpenApiInfo { Title = "Fleet", Version = "1.0.0", Description = "One control plane for edge devices, Kubernetes clusters and home servers." };
+                return Task.CompletedTask;
+            });
+        });
+        foreach (var (family, segment) in FleetFamilies.Segments)
+        {
+            services.AddOpenApi(segment, o =>
+            {
+                o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+                o.ShouldInclude = d => (d.RelativePath ?? "").StartsWith($"api/{segment}/", StringComparison.OrdinalIgnoreCase)
+                                       || string.Equals(d.RelativePath, $"api/{segment}", StringComparison.OrdinalIgnoreCase);
+                o.AddDocumentTransformer((doc, _, _) =>
+                {
+                    doc.Info = new OpenApiInfo { Title = $"Fleet — {family}", Version = "1.0.0" };
+                    return Task.CompletedTask;
+                });
+            });
+        }
+        return services;
+    }
+
+    public static void MapFleetApiDocuments(this WebApplication app, HttpSettings settings)
+    {
+        var prefix = settings.RoutePrefix;
+        app.MapOpenApi($"/{prefix}/openapi.json").Anonymous().ExcludeFromDescription();
+        app.MapOpenApi($"/{prefix}/{{documentName}}/openapi.json").Anonymous().ExcludeFromDescription();
+
+        app.MapGet($"/{prefix}/postman.json", (HttpContext ctx, IServiceProvider sp, CancellationToken ct) =>
+                PostmanAsync(ctx, sp, AllDocument, ct))
+            .Anonymous().ExcludeFromDescription();
+        app.MapGet($"/{prefix}/{{documentName}}/postman.json", (string documentName, HttpContext ctx, IServiceProvider sp, CancellationToken ct) =>
+                PostmanAsync(ctx, sp, documentName, ct))
+            .Anonymous().ExcludeFromDescription();
+
+        UseSwaggerUi(app, $"{prefix}/swagger-ui", $"/{prefix}/openapi.json", "Fleet");
+        foreach (var segment in FleetFamilies.Segments.Values)
+            UseSwaggerUi(app, $"{prefix}/{segment}/swagger-ui", $"/{prefix}/{segment}/openapi.json", segment);
+    }
+
+    /// <summary>Swagger UI for one document; also used for a family's own docs route (Homei's /docs).</summary>
+    public static void UseSwaggerUi(IApplicationBuilder app, string routePrefix, string documentUrl, string title) =>
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = routePrefix;
+            o.SwaggerEndpoint(documentUrl, title);
+            o.DocumentTitle = $"{title} API";
+        });
+
+    private static async Task<IResult> PostmanAsync(HttpContext ctx, IServiceProvider sp, string documentName, CancellationToken ct)
+    {
+        var provider = sp.GetKeyedService<IOpenApiDocumentProvider>(documentName);
+        if (provider is null) return Results.NotFound();
+        var doc = await provider.GetOpenApiDocumentAsync(ct);
+        var baseUrl = $"{ctx.Request.Scheme}://{ctx.Request.Host}";
+        return Results.Text(PostmanCollection.FromOpenApi(doc, baseUrl).ToJsonString(), "application/json");
+    }
+}

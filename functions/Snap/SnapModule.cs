@@ -1,0 +1,9 @@
+namespace Fleet.Functions.Snap;
+
+/// <summary>SNAP under <c>/api/snap</c> (seeds/snap-api.md).</summary>
+public static class SnapModule
+{
+    public static IServiceCollection AddSnap(this IServiceCollection services, IConfiguration configuration) => services;
+
+    public static RouteGroupBuilder MapSnapApi(this RouteGroupBuilder group) => group;
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Fleet.Tests.Support;
+using Microsoft.OpenApi;
+using Microsoft.OpenApi.Reader;
+
+namespace Fleet.Tests.Platform;
+
+public sealed class ApiDocumentTests : IAsyncLifetime
+{
+    private FleetApp _app = null!;
+    public async Task InitializeAsync() => _app = await FleetApp.StartAsync();
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task OpenApi_document_is_valid_3_1_and_lists_the_routes()
+    {
+        var text = await _app.Client.GetStringAsync("/api/openapi.json");
+        Assert.StartsWith("3.1", (string?)JsonNode.Parse(text)!["openapi"]);
+        var result = OpenApiDocument.Parse(text, "json", new OpenApiReaderSettings());
+        Assert.Empty(result.Diagnostic!.Errors);
+        Assert.Equal(OpenApiSpecVersion.OpenApi3_1, result.Diagnostic.SpecificationVersion);
+        Assert.Contains("/api/health", result.Document!.Paths.Keys);
+        Assert.Contains("/api/homei/health/ready", result.Document.Paths.Keys);
+        Assert.Contains("/api/kubilitics/capabilities", result.Document.Paths.Keys);
+    }
+
+    [Theory]
+    [InlineData("kubeedge")]
+    [InlineData("homei")]
+    [InlineData("kubilitics")]
+    [InlineData("pioneer")]
+    public async Task Each_family_has_its_own_document_with_only_its_routes(string family)
+    {
+        var text = await _app.Client.GetStringAsync($"/api/{family}/openapi.json");
+        var doc = OpenApiDocument.Parse(text, "json", new OpenApiReaderSettings()).Document!;
+        Assert.NotEmpty(doc.Paths);
+        Assert.All(doc.Paths.Keys, p => Assert.StartsWith($"/api/{family}/", p));
+    }
+
+    [Fact]
+    public async Task Swagger_ui_is_served()
+    {
+        var r = await _app.Client.GetAsync("/api/swagger-ui/index.html");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Contains("swagger-ui", await r.Content.ReadAsStringAsync());
+        var redirect = await _app.Client.GetAsync("/api/swagger-ui");
+        Assert.Equal(HttpStatusCode.OK, redirect.StatusCode);
+        var config = await _app.Client.GetStringAsync("/api/swagger-ui/index.js");
+        Assert.Contains("/api/openapi.json", config);
+    }
+
+    [Fact]
+    public async Task Postman_collection_is_v2_1_with_one_request_per_route()
+    {
+        var openapi = JsonNode.Parse(await _app.Client.GetStringAsync("/api/openapi.json"))!;
+        var operations = openapi["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(m => $"{m.Key.ToUpperInvariant()} {p.Key}")).ToHashSet();
+
+        var postman = JsonNode.Parse(await _app.Client.GetStringAsync("/api/postman.json"))!;
+        Assert.Equal("https://schema.getpostman.com/json/collection/v2.1.0/collection.json", (string?)postman["info"]!["schema"]);
+        var requests = postman["item"]!.AsArray().SelectMany(f => f!["item"]!.AsArray())
+            .Select(i => $"{(string?)i!["request"]!["method"]} /{string.Join('/', i["request"]!["url"]!["path"]!.AsArray().Select(s => ((string)s!).StartsWith(':') ? "{" + ((string)s!)[1..] + "}" : (string)s!))}")
+            .ToList();
+        Assert.Equal(operations.Count, requests.Count);
+        Assert.Equal(operations.OrderBy(x => x), requests.OrderBy(x => x));
+
+        var family = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubeedge/postman.json"))!;
+        Assert.All(family["item"]!.AsArray(), f => Assert.Equal("kubeedge", (string?)f!["name"]));
+    }
+}
