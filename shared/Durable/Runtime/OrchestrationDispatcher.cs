@@ -111,7 +111,17 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             }
             if (cur.IsFinal)
             {
-                drop.Add(item);
+                // After ContinueAsNew the next execution's start is on its way; events for it wait for it.
+                if (cur.Status == OrchestrationRuntimeStatus.ContinuedAsNew && item.DequeueCount < 50)
+                    later.Add((item, item.DequeueCount < 5 ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
+                else
+                    drop.Add(item);
+                continue;
+            }
+            if (e.EventType == EventType.TimerFired && e.FireAt is { } due && due > now.AddMilliseconds(5))
+            {
+                // Delivered early (queue delays are coarse): hide it again until it is due.
+                later.Add((item, due - now));
                 continue;
             }
             if (InstanceState.IsCompletion(e.EventType))
