@@ -14,7 +14,7 @@ public abstract class HttpApiTests<TFixture>(TFixture fixture) where TFixture : 
     private HttpClient Http => fixture.Http;
     private DurableTaskClient Client => fixture.Client;
 
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 
     private static async Task<JsonNode> JsonAsync(HttpResponseMessage r) => JsonNode.Parse(await r.Content.ReadAsStringAsync())!;
 

@@ -9,7 +9,7 @@ public abstract class ScenarioTests<TFixture>(TFixture fixture) where TFixture :
 {
     protected DurableTaskClient Client => fixture.Client;
 
-    protected static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+    protected static CancellationToken Timeout(int seconds = 60) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     protected async Task<OrchestrationMetadata> RunAsync(string name, object? input, string? instanceId = null)
     {
