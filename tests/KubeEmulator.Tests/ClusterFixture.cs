@@ -15,14 +15,21 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
 
 public static class Eventually
 {
-    /// <summary>Polls until the condition holds; fails with the message after the timeout.</summary>
+    /// <summary>Polls until the condition holds (404 counts as not yet); fails with the message after the timeout.</summary>
     public static async Task<T> Get<T>(Func<Task<T>> read, Func<T, bool> done, string what, int timeoutMs = 15000)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         while (true)
         {
-            var value = await read();
-            if (done(value)) return value;
+            try
+            {
+                var value = await read();
+                if (done(value)) return value;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // Not created yet: controllers work asynchronously, as on a real cluster.
+            }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
             await Task.Delay(50);
         }

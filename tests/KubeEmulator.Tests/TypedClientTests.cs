@@ -294,4 +294,24 @@ public sealed class TypedClientTests(ClusterFixture fixture)
         Assert.DoesNotContain((await Client.CoreV1.ListConfigMapForAllNamespacesAsync()).Items, c => c.Metadata.NamespaceProperty == ns);
         Assert.DoesNotContain((await Client.CoreV1.ListPodForAllNamespacesAsync()).Items, p => p.Metadata.NamespaceProperty == ns);
     }
+
+    [Fact]
+    public async Task Delete_honours_preconditions_and_orphan_propagation()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync();
+        var cm = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "guarded" } }, ns);
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CoreV1.DeleteNamespacedConfigMapAsync("guarded", ns,
+            new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = Guid.NewGuid().ToString() } }));
+        Assert.Equal(HttpStatusCode.Conflict, ex.Response.StatusCode);
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("guarded", ns,
+            new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = cm.Metadata.Uid, ResourceVersion = cm.Metadata.ResourceVersion } });
+
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("keep", 1, new V1Container { Name = "c", Image = "nginx:1.27" }), ns);
+        await Eventually.Get(() => Client.CoreV1.ListNamespacedPodAsync(ns), l => l.Items.Count == 1, "one pod");
+        await Client.AppsV1.DeleteNamespacedDeploymentAsync("keep", ns, propagationPolicy: "Orphan");
+        await Task.Delay(300);
+        var rs = Assert.Single((await Client.AppsV1.ListNamespacedReplicaSetAsync(ns)).Items);
+        Assert.Null(rs.Metadata.OwnerReferences);
+        Assert.Single((await Client.CoreV1.ListNamespacedPodAsync(ns)).Items);
+    }
 }

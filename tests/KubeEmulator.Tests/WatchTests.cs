@@ -53,4 +53,31 @@ public sealed class WatchTests(ClusterFixture fixture)
             if (type == WatchEventType.Added && cm.Metadata.Name is "one" or "two") names.Add(cm.Metadata.Name);
         Assert.Equal(["two"], names);
     }
+
+    [Fact]
+    public async Task A_label_filtered_watch_sees_objects_enter_and_leave_the_selection()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync();
+        var list = await Client.CoreV1.ListNamespacedConfigMapAsync(ns);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var seen = new List<WatchEventType>();
+        var reader = Task.Run(async () =>
+        {
+            var events = Client.CoreV1.WatchListNamespacedConfigMapAsync(ns, labelSelector: "tier=gold",
+                resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
+            await foreach (var (type, _) in events)
+            {
+                seen.Add(type);
+                if (type == WatchEventType.Deleted) return;
+            }
+        }, cts.Token);
+
+        var cm = await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "moving" } }, ns);
+        cm.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "gold" };
+        cm = await Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "moving", ns);
+        cm.Metadata.Labels["tier"] = "silver";
+        await Client.CoreV1.ReplaceNamespacedConfigMapAsync(cm, "moving", ns);
+        await reader;
+        Assert.Equal([WatchEventType.Added, WatchEventType.Deleted], seen);
+    }
 }

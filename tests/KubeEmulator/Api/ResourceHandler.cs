@@ -135,6 +135,12 @@ public sealed class ResourceHandler(EmulatorState state)
             }
             case "DELETE":
             {
+                var options = await DeleteOptions(http);
+                var current = Store.Get(rt, p.Namespace, p.Name!) ?? throw ApiException.NotFound(rt.Plural, rt.Group, p.Name!);
+                CheckPreconditions(rt, current, options);
+                if (IsDryRun(http)) { await HttpJson.Write(http, 200, Output(rt, current)); return; }
+                var propagation = http.Request.Query["propagationPolicy"].FirstOrDefault() ?? Json.Str(options, "propagationPolicy");
+                if (propagation == "Orphan") Orphan(Json.Uid(current)!);
                 var gone = Store.Delete(rt, p.Namespace, p.Name!);
                 if (rt is { Group: "", Plural: "pods" }) state.Kubelet.ForgetPod(p.Namespace!, p.Name!);
                 // Pods, namespaces and custom resources answer with the object; other built-ins with a Status.
@@ -144,6 +150,41 @@ public sealed class ResourceHandler(EmulatorState state)
             }
         }
         throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+    }
+
+    private static async Task<JsonObject?> DeleteOptions(HttpContext http)
+    {
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.ContainsKey("Transfer-Encoding")) return null;
+        using var reader = new StreamReader(http.Request.Body);
+        var text = await reader.ReadToEndAsync(http.RequestAborted);
+        return string.IsNullOrWhiteSpace(text) ? null : Json.Parse(text);
+    }
+
+    private static void CheckPreconditions(ResourceType rt, JsonObject current, JsonObject? options)
+    {
+        var name = Json.Name(current);
+        if (Json.Str(options, "preconditions", "uid") is { } uid && uid != Json.Uid(current))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {rt.Plural} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {Json.Uid(current)}");
+        if (Json.Str(options, "preconditions", "resourceVersion") is { } rv && rv != Json.Str(current, "metadata", "resourceVersion"))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {rt.Plural} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {Json.Str(current, "metadata", "resourceVersion")}");
+    }
+
+    /// <summary>propagationPolicy=Orphan: dependents lose the ownerReference instead of being collected.</summary>
+    private void Orphan(string ownerUid)
+    {
+        foreach (var t in state.Registry.All.Where(t => !t.ReadOnly).DistinctBy(t => t.StorageKey))
+            foreach (var o in Store.List(t, null).Items)
+            {
+                var refs = Json.At(o, "metadata", "ownerReferences") as JsonArray;
+                if (refs is null || !refs.OfType<JsonObject>().Any(r => Json.Str(r, "uid") == ownerUid)) continue;
+                var next = Json.Clone(o);
+                var kept = new JsonArray(refs.OfType<JsonObject>().Where(r => Json.Str(r, "uid") != ownerUid).Select(r => (JsonNode?)r.DeepClone()).ToArray());
+                if (kept.Count == 0) Json.Meta(next).Remove("ownerReferences"); else Json.Meta(next)["ownerReferences"] = kept;
+                Json.Meta(next).Remove("resourceVersion");
+                Store.Update(t, Json.Namespace(o), Json.Name(o), next, UpdateKind.Full);
+            }
     }
 
     private static bool IsBuiltIn(ResourceType rt) => BuiltInResources.All.Contains(rt);
