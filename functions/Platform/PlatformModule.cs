@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fleet.Core.Kubernetes;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
 using Fleet.Functions.Platform.Correlation;
@@ -20,6 +21,7 @@ public static class PlatformModule
         // Read settings when first needed, so that configuration added after this call still counts.
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
+        services.AddFleetClusters(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
