@@ -314,4 +314,59 @@ public sealed class TypedClientTests(ClusterFixture fixture)
         Assert.Null(rs.Metadata.OwnerReferences);
         Assert.Single((await Client.CoreV1.ListNamespacedPodAsync(ns)).Items);
     }
+
+    [Fact]
+    public async Task StatefulSet_and_DaemonSet_get_their_pods()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync();
+        var labels = new Dictionary<string, string> { ["app"] = "db" };
+        await Client.AppsV1.CreateNamespacedStatefulSetAsync(new V1StatefulSet
+        {
+            Metadata = new V1ObjectMeta { Name = "db" },
+            Spec = new V1StatefulSetSpec
+            {
+                Replicas = 2, ServiceName = "db",
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = labels }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "db", Image = "postgres:16" }] } },
+            },
+        }, ns);
+        var sts = await Eventually.Get(() => Client.AppsV1.ReadNamespacedStatefulSetAsync("db", ns), s => s.Status?.ReadyReplicas == 2, "statefulset ready");
+        Assert.Equal(2, sts.Status.Replicas);
+        var names = (await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=db")).Items.Select(p => p.Metadata.Name).Order().ToArray();
+        Assert.Equal(["db-0", "db-1"], names);
+
+        var agent = new Dictionary<string, string> { ["app"] = "agent" };
+        await Client.AppsV1.CreateNamespacedDaemonSetAsync(new V1DaemonSet
+        {
+            Metadata = new V1ObjectMeta { Name = "agent" },
+            Spec = new V1DaemonSetSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = agent },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = agent },
+                    Spec = new V1PodSpec
+                    {
+                        NodeSelector = new Dictionary<string, string> { ["node-role.kubernetes.io/edge"] = "" },
+                        Containers = [new V1Container { Name = "agent", Image = "busybox:1.36" }],
+                    },
+                },
+            },
+        }, ns);
+        var ds = await Eventually.Get(() => Client.AppsV1.ReadNamespacedDaemonSetAsync("agent", ns), d => d.Status?.NumberReady == 1, "daemonset ready");
+        Assert.Equal(1, ds.Status.DesiredNumberScheduled);
+        var pod = Assert.Single((await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=agent")).Items);
+        Assert.Equal("edge-1", pod.Spec.NodeName);
+    }
+
+    [Fact]
+    public async Task Server_side_apply_creates_then_merges()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync();
+        var applied = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{"a":"1"}}""";
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(applied, V1Patch.PatchType.ApplyPatch), "ssa", ns, fieldManager: "test");
+        var again = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{"b":"2"}}""";
+        var cm = await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(again, V1Patch.PatchType.ApplyPatch), "ssa", ns, fieldManager: "test");
+        Assert.Equal("2", cm.Data["b"]);
+    }
 }

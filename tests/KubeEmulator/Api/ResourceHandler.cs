@@ -127,6 +127,9 @@ public sealed class ResourceHandler(EmulatorState state)
                 await HttpJson.Write(http, 200, Output(rt, updated));
                 return;
             }
+            case "PATCH" when (http.Request.ContentType ?? "").StartsWith("application/apply-patch", StringComparison.Ordinal):
+                await Apply(http, p);
+                return;
             case "PATCH":
             {
                 var updated = await Patch(http, p, UpdateKind.Main);
@@ -150,6 +153,30 @@ public sealed class ResourceHandler(EmulatorState state)
             }
         }
         throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+    }
+
+    /// <summary>
+    /// Server-side apply, approximated: the applied configuration (JSON, which is also YAML) creates the
+    /// object or is merged into it like a strategic merge patch. Field ownership is not tracked.
+    /// </summary>
+    private async Task Apply(HttpContext http, ResourcePath p)
+    {
+        var rt = p.Type;
+        JsonObject body;
+        try { body = await HttpJson.ReadObject(http); }
+        catch (ApiException) { throw new ApiException(415, "UnsupportedMediaType", "the emulator accepts apply patches in their JSON form only"); }
+        var existing = Store.Get(rt, p.Namespace, p.Name!);
+        if (existing is null)
+        {
+            Json.Meta(body)["name"] = p.Name;
+            body["apiVersion"] = rt.GroupVersion;
+            Validate(rt, body);
+            await HttpJson.Write(http, 201, Output(rt, Store.Create(rt, p.Namespace, body)));
+            return;
+        }
+        var merged = IsBuiltIn(rt) ? StrategicMergePatch.Apply(existing, body) : (JsonObject)MergePatch.Apply(existing, body)!;
+        if (Json.Str(body, "metadata", "resourceVersion") is null) Json.Meta(merged).Remove("resourceVersion");
+        await HttpJson.Write(http, 200, Output(rt, Store.Update(rt, p.Namespace, p.Name!, merged, UpdateKind.Main)));
     }
 
     private static async Task<JsonObject?> DeleteOptions(HttpContext http)

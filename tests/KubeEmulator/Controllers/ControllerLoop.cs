@@ -22,6 +22,8 @@ public sealed class ControllerLoop : IAsyncDisposable
             new GarbageCollector(state),
             new DeploymentController(state, events),
             new ReplicaSetController(state, events),
+            new StatefulSetController(state, events),
+            new DaemonSetController(state, events),
             new JobController(state, events),
             new PodLifecycle(state, events),
             new EndpointsController(state),
