@@ -82,4 +82,17 @@ public sealed class ServerTests(EmulatorFixture fixture)
         Assert.Contains(Emulator.Store.List("v1", "Node"), n => n["metadata"]!["name"]!.GetValue<string>() == "edge-1");
         Assert.True(Emulator.Store.Delete("v1", "ConfigMap", "kube-public", "seeded"));
     }
+
+    [Fact]
+    public async Task CreateHttpClient_trusts_the_emulator_CA_and_sends_the_token()
+    {
+        using var http = Emulator.CreateHttpClient();
+        using var response = await http.GetAsync("api/v1/namespaces/default");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var ns = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Namespace", ns.RootElement.GetProperty("kind").GetString());
+        using var missing = await http.GetAsync("apis/nope.example.com/v1/things");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("\"kind\":\"Status\"", await missing.Content.ReadAsStringAsync());
+    }
 }

@@ -119,6 +119,30 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         ? ""
         : $"\n    certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(Certificates.CaPem))}";
 
+    /// <summary>
+    /// An HttpClient for raw calls: BaseAddress is the server, the bearer token is set, and only the
+    /// emulator's CA is trusted. The caller disposes it.
+    /// </summary>
+    public HttpClient CreateHttpClient()
+    {
+        var handler = new HttpClientHandler();
+        if (Certificates is { } certs)
+        {
+            handler.ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+            {
+                if (cert is null) return false;
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(certs.Ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return chain.Build(cert);
+            };
+        }
+        var client = new HttpClient(handler) { BaseAddress = new Uri(BaseUrl + "/") };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
     public void WriteKubeconfig(string path, string contextName = "emulator")
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
