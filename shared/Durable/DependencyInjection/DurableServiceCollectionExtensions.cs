@@ -52,7 +52,14 @@ public static class DurableServiceCollectionExtensions
                 : new AzureStorageDurableStore(options, sp.GetRequiredService<ILoggerFactory>());
             return new TaskHub(store, options);
         });
-        services.AddSingleton<IPartitionManager>(sp => new AllPartitionsManager(sp.GetRequiredService<TaskHub>().Options.PartitionCount));
+        services.AddSingleton<IPartitionManager>(sp =>
+        {
+            var hub = sp.GetRequiredService<TaskHub>();
+            // Azure Storage hubs may be shared by several hosts: partitions are leased. In memory, this host owns them all.
+            return hub.Options.Backend == DurableBackend.AzureStorage
+                ? new BlobLeasePartitionManager(hub, sp.GetRequiredService<ILoggerFactory>())
+                : new AllPartitionsManager(hub.Options.PartitionCount);
+        });
         services.AddSingleton<OrchestrationDispatcher>();
         services.AddSingleton<ActivityDispatcher>();
         services.AddSingleton<DurableTaskClient>(sp => new StoreDurableTaskClient(sp.GetRequiredService<TaskHub>()));

@@ -38,6 +38,12 @@ public sealed partial class DurableTaskOptions
     /// <summary>Gets or sets how long a received control or work-item message stays hidden while it is processed.</summary>
     public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Gets or sets how long a host's blob lease on a control-queue partition lasts (15-60 s).</summary>
+    public TimeSpan PartitionLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how often partition leases are renewed and rebalanced between hosts.</summary>
+    public TimeSpan PartitionLeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets the storage backend.</summary>
     public DurableBackend Backend { get; set; } = DurableBackend.AzureStorage;
 
@@ -54,6 +60,10 @@ public sealed partial class DurableTaskOptions
         if (MaxQueuePollingInterval <= TimeSpan.Zero) throw new ArgumentException("Durable maxQueuePollingInterval must be positive.", nameof(MaxQueuePollingInterval));
         if (MaximumTimerInterval <= TimeSpan.Zero || MaximumTimerInterval > TimeSpan.FromDays(6))
             throw new ArgumentException("Durable maximumTimerInterval must be positive and at most 6 days (queue visibility is limited to 7).", nameof(MaximumTimerInterval));
+        if (PartitionLeaseDuration < TimeSpan.FromSeconds(15) || PartitionLeaseDuration > TimeSpan.FromSeconds(60))
+            throw new ArgumentException("Durable partitionLeaseDuration must be between 15 and 60 seconds (blob lease limits).", nameof(PartitionLeaseDuration));
+        if (PartitionLeaseRenewInterval <= TimeSpan.Zero || PartitionLeaseRenewInterval >= PartitionLeaseDuration)
+            throw new ArgumentException("Durable partitionLeaseRenewInterval must be positive and shorter than the lease.", nameof(PartitionLeaseRenewInterval));
         if (MaxDequeueCount < 1) throw new ArgumentException("Durable maxDequeueCount must be 1 or more.", nameof(MaxDequeueCount));
     }
 

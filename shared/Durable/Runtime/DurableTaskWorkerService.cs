@@ -16,11 +16,13 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
     private SemaphoreSlim? _orchestrationSlots;
     private SemaphoreSlim? _activitySlots;
+    private CancellationToken _stopping;
 
     private DurableTaskOptions Options => hub.Options;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         _orchestrationSlots = new SemaphoreSlim(Options.MaxConcurrentOrchestratorFunctions);
         _activitySlots = new SemaphoreSlim(Options.MaxConcurrentActivityFunctions);
         while (!stoppingToken.IsCancellationRequested)
@@ -57,7 +59,8 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
             IReadOnlyList<QueueItem> batch;
             try
             {
-                batch = await hub.Store.ReceiveAsync(partition, BatchSize, Options.MessageVisibilityTimeout, ct);
+                // Not canceled by losing the partition: a receive that completes must be processed, or its messages stay hidden.
+                batch = await hub.Store.ReceiveAsync(partition, BatchSize, Options.MessageVisibilityTimeout, _stopping);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -74,10 +77,11 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
             backoff = MinBackoff;
             foreach (var group in batch.GroupBy(i => i.Message.InstanceId))
             {
-                await _orchestrationSlots!.WaitAsync(ct);
+                await _orchestrationSlots!.WaitAsync(_stopping);
                 Track(Task.Run(async () =>
                 {
-                    try { await orchestrations.ProcessAsync(group.Key, group.ToList(), ct); }
+                    // Episodes finish their checkpoint even when the partition is handed over (the ETag guards it); only shutdown stops them.
+                    try { await orchestrations.ProcessAsync(group.Key, group.ToList(), _stopping); }
                     finally { _orchestrationSlots.Release(); }
                 }, CancellationToken.None));
             }
