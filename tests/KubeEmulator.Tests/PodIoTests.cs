@@ -106,6 +106,29 @@ public sealed class PodIoTests(EmulatorFixture fixture)
     }
 
     [Fact]
+    public async Task An_interactive_shell_runs_stdin_lines_and_exits_with_their_code()
+    {
+        var ns = await fixture.Cluster.CreateNamespaceAsync();
+        await RunningPod(ns, "term");
+        using var socket = await Client.WebSocketNamespacedPodExecAsync("term", ns, ["sh"], "main",
+            stderr: true, stdin: true, stdout: true, tty: false, webSocketSubProtocol: "v5.channel.k8s.io");
+        using var demux = new StreamDemuxer(socket);
+        demux.Start();
+        using var stdin = demux.GetStream(null, ChannelIndex.StdIn);
+        using var stdout = new StreamReader(demux.GetStream(ChannelIndex.StdOut, null));
+        using var status = new StreamReader(demux.GetStream(ChannelIndex.Error, null));
+        await stdin.WriteAsync(Encoding.UTF8.GetBytes("echo one\nhostname\n"));
+        await stdin.FlushAsync();
+        Assert.Equal("one", await stdout.ReadLineAsync());
+        Assert.Equal("term", await stdout.ReadLineAsync());
+        await stdin.WriteAsync(Encoding.UTF8.GetBytes("exit 3\n"));
+        await stdin.FlushAsync();
+        var final = await status.ReadToEndAsync();
+        Assert.Contains("NonZeroExitCode", final);
+        Assert.Contains("\"message\":\"3\"", final);
+    }
+
+    [Fact]
     public async Task Metrics_api_serves_node_and_pod_metrics()
     {
         var ns = await fixture.Cluster.CreateNamespaceAsync();

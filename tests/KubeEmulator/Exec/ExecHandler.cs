@@ -31,10 +31,13 @@ public sealed class ExecHandler(EmulatorState state)
 
         var protocol = http.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(Supported.Contains);
         using var ws = await http.WebSockets.AcceptWebSocketAsync(protocol);
-        var result = ExecCommands.Run(command, pod, container, () => ContainerFileView.Build(state, pod, container));
         var ct = http.RequestAborted;
+        var interactive = ResourceHandler.IsTrue(q["stdin"]) && (command is ["cat"] || command.Length == 1 && Shells.Contains(command[0]));
         try
         {
+            var result = interactive
+                ? await Interactive(ws, command[0] == "cat", pod, container, ct)
+                : ExecCommands.Run(command, pod, container, () => ContainerFileView.Build(state, pod, container));
             if (ResourceHandler.IsTrue(q["stdout"]) || q["stdout"].Count == 0) await Send(ws, 1, result.Stdout, ct);
             if (ResourceHandler.IsTrue(q["stderr"]) || q["stderr"].Count == 0) await Send(ws, 2, result.Stderr, ct);
             var status = protocol is V4 or V5 ? StatusJson(command, result) : ErrorText(result);
@@ -52,6 +55,61 @@ public sealed class ExecHandler(EmulatorState state)
         }
         catch (OperationCanceledException) { }
         catch (WebSocketException) { }
+    }
+
+    private static readonly string[] Shells = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"];
+
+    /// <summary>
+    /// A shell (or cat) reading stdin: each line on channel 0 runs as <c>sh -c line</c> and its output is
+    /// sent back at once; <c>exit n</c>, a v5 stdin close (channel 255) or the client closing ends it.
+    /// </summary>
+    private async Task<ExecResult> Interactive(WebSocket ws, bool cat, JsonObject pod, string container, CancellationToken ct)
+    {
+        var pending = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        var message = new MemoryStream();
+        var exitCode = 0;
+        while (ws.State == WebSocketState.Open)
+        {
+            message.SetLength(0);
+            WebSocketReceiveResult r;
+            do
+            {
+                r = await ws.ReceiveAsync(buffer, ct);
+                message.Write(buffer, 0, r.Count);
+            } while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
+            if (r.MessageType == WebSocketMessageType.Close) break;
+            var data = message.ToArray();
+            if (data.Length == 0) continue;
+            if (data[0] == 255) break; // v5: the client closed stdin
+            if (data[0] != 0) continue; // resize events and the like
+            pending.Write(data, 1, data.Length - 1);
+            while (TakeLine(pending) is { } line)
+            {
+                if (cat) { await Send(ws, 1, Encoding.UTF8.GetBytes(line + "\n"), ct); continue; }
+                var words = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length > 0 && words[0] == "exit")
+                    return new ExecResult([], [], words.Length > 1 && int.TryParse(words[1], out var code) ? code : exitCode);
+                if (words.Length == 0) continue;
+                var result = ExecCommands.Run(["sh", "-c", line], pod, container, () => ContainerFileView.Build(state, pod, container));
+                await Send(ws, 1, result.Stdout, ct);
+                await Send(ws, 2, result.Stderr, ct);
+                exitCode = result.ExitCode;
+            }
+        }
+        if (cat && pending.Length > 0) await Send(ws, 1, pending.ToArray(), ct);
+        return new ExecResult([], [], exitCode);
+    }
+
+    private static string? TakeLine(MemoryStream pending)
+    {
+        var bytes = pending.ToArray();
+        var newline = Array.IndexOf(bytes, (byte)'\n');
+        if (newline < 0) return null;
+        var line = Encoding.UTF8.GetString(bytes, 0, newline).TrimEnd('\r');
+        pending.SetLength(0);
+        pending.Write(bytes, newline + 1, bytes.Length - newline - 1);
+        return line;
     }
 
     private static async Task Send(WebSocket ws, byte channel, byte[] data, CancellationToken ct)
