@@ -62,7 +62,7 @@ public sealed class PartitionLeaseTests
             Assert.Empty(Owned(a).Intersect(Owned(b)));
 
             var client = a.Services.GetRequiredService<DurableTaskClient>();
-            var ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.ScheduleNewOrchestrationInstanceAsync("Where", null)));
+            var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.ScheduleNewOrchestrationInstanceAsync("Where", null)));
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var done = await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, true, cts.Token)));
             Assert.All(done, m => Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus));

@@ -12,6 +12,42 @@ internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry regist
 
     public async Task ProcessAsync(QueueItem item, CancellationToken ct)
     {
+        using var renewal = new CancellationTokenSource();
+        Task renewing = KeepHiddenAsync(item, renewal.Token);
+        try
+        {
+            await RunAndReportAsync(item, ct);
+        }
+        finally
+        {
+            renewal.Cancel();
+            await renewing;
+        }
+    }
+
+    /// <summary>Long activities keep their work item hidden, so that no other worker starts a second copy meanwhile.</summary>
+    private async Task KeepHiddenAsync(QueueItem item, CancellationToken ct)
+    {
+        var visibility = hub.Options.MessageVisibilityTimeout;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(visibility / 2, ct);
+                await hub.Store.AbandonAsync(item, visibility, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning(ex, "Could not extend the visibility of the work item for {InstanceId}.", item.Message.InstanceId);
+        }
+    }
+
+    private async Task RunAndReportAsync(QueueItem item, CancellationToken ct)
+    {
         var m = item.Message;
         var scheduled = m.Event;
         HistoryEvent outcome;
