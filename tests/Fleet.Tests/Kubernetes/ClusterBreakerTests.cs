@@ -23,7 +23,6 @@ public sealed class ClusterBreakerTests
         {
             ["Kubernetes:BreakerMinimumThroughput"] = "3",
             ["Kubernetes:BreakerBreakDuration"] = "00:00:02",
-            ["Kubernetes:RequestTimeout"] = "00:00:03",
         });
         var add = await app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
             new { kubeconfig_base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.KubeconfigYaml())), name = $"brk-{Guid.NewGuid():N}"[..16] });
