@@ -95,6 +95,17 @@ public abstract class ScenarioTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task Sub_orchestration_with_an_id_that_is_running_fails_the_call_instead_of_hanging()
+    {
+        string taken = await Client.ScheduleNewOrchestrationInstanceAsync("WaitEvent", null);
+        await WaitForCustomStatusAsync(taken, "waiting");
+        var m = await RunAsync("ChildIdTaken", taken);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+        Assert.Contains("already exists", m.ReadOutputAs<string>());
+        await Client.TerminateInstanceAsync(taken);
+    }
+
+    [Fact]
     public async Task Durable_timer_fires_and_long_timers_are_chained_below_the_maximum_interval()
     {
         var m = await RunAsync("Timer", 1500);

@@ -72,6 +72,18 @@ public static class TestTasks
             }
         });
 
+        r.AddOrchestratorFunc<string, string>("ChildIdTaken", async (ctx, takenId) =>
+        {
+            try
+            {
+                return await ctx.CallSubOrchestratorAsync<string>("WaitEvent", null, new SubOrchestrationOptions { InstanceId = takenId });
+            }
+            catch (TaskFailedException ex)
+            {
+                return ex.FailureDetails.ErrorMessage;
+            }
+        });
+
         r.AddOrchestratorFunc<int, double>("Timer", async (ctx, ms) =>
         {
             DateTime start = ctx.CurrentUtcDateTime;

@@ -64,6 +64,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         var later = new List<(QueueItem Item, TimeSpan Delay)>();
         bool sawDuplicate = false;
         bool startAccepted = false;
+        var rejected = new List<HistoryEvent>();
 
         // A start is handled before anything else that came in the same batch.
         foreach (var item in items.OrderBy(i => i.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1))
@@ -100,6 +101,9 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
                 else
                 {
                     drop.Add(item);
+                    // A sub-orchestration whose chosen id is taken by a running instance: its parent must not wait forever.
+                    if (e.ParentInstanceId is not null && m.ExecutionId != cur.ExecutionId && !cur.IsFinal)
+                        rejected.Add(e);
                 }
                 continue;
             }
@@ -139,6 +143,14 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
                 cur.Completed.Add(e.TaskScheduledId);
             }
             accepted.Add(item);
+        }
+
+        foreach (var childStart in rejected)
+        {
+            var refused = new List<(TaskMessage, bool, TimeSpan?)>();
+            NotifyParent(childStart, OrchestrationRuntimeStatus.Failed, null, new TaskFailureDetails(typeof(OrchestrationAlreadyExistsException).FullName!,
+                $"An orchestration with instance id '{instanceId}' already exists and is {cur.Status}.", null, null), refused);
+            foreach (var (message, _, _) in refused) await Store.SendAsync(message, false, null, ct);
         }
 
         if (accepted.Count == 0)
