@@ -67,13 +67,16 @@ public sealed class CrashSafetyTests
         public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize, string? continuationToken, bool withPayloads, CancellationToken ct)
             => inner.QueryInstancesAsync(filter, pageSize, continuationToken, withPayloads, ct);
         public Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct) => inner.DeleteInstanceAsync(instanceId, ct);
+        public Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct) => inner.WritePoisonAsync(item, reason, ct);
+        public InMemoryDurableStore Inner => (InMemoryDurableStore)inner;
     }
 
-    private static async Task<(IHost Host, FaultInjectingStore Store, DurableTaskClient Client)> StartAsync()
+    private static async Task<(IHost Host, FaultInjectingStore Store, DurableTaskClient Client)> StartAsync(int maxDequeueCount = 5)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "InMemory", ["Durable:PartitionCount"] = "1", ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
+            ["Durable:MaxDequeueCount"] = maxDequeueCount.ToString(),
         }).Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -130,6 +133,22 @@ public sealed class CrashSafetyTests
         Assert.Null(await client.GetInstanceAsync("lost-start"));
         var m = await RunChainAsync(client);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_is_parked_and_its_instance_fails_with_the_reason()
+    {
+        var (host, store, client) = await StartAsync(maxDequeueCount: 2);
+        await using var _ = (IAsyncDisposable)host;
+        // Every checkpoint of the first episode fails; the poison path's own history write then succeeds.
+        store.Faults.Enqueue("commit");
+        store.Faults.Enqueue("commit");
+        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain", null);
+        var m = await client.WaitForInstanceCompletionAsync(id, true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, m.RuntimeStatus);
+        Assert.Equal("PoisonMessage", m.FailureDetails!.ErrorType);
+        Assert.Contains("poison", m.FailureDetails.ErrorMessage);
+        Assert.Contains(store.Inner.Poison, p => p.InstanceId == id && p.Message.Contains("ExecutionStarted"));
     }
 
     [Fact]

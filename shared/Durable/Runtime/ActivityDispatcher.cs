@@ -53,9 +53,10 @@ internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry regist
         HistoryEvent outcome;
         if (item.DequeueCount > hub.Options.MaxDequeueCount)
         {
-            // A work item that keeps crashing its host is not retried forever: the task fails with the reason.
-            outcome = Failed(scheduled, new TaskFailureDetails("PoisonMessage",
-                $"Activity '{scheduled.Name}' was dequeued {item.DequeueCount} times without completing (limit {hub.Options.MaxDequeueCount}).", null, null));
+            // A work item that keeps crashing its host is not retried forever: it is parked and the task fails with the reason.
+            string reason = $"Activity '{scheduled.Name}' was dequeued {item.DequeueCount} times without completing (limit {hub.Options.MaxDequeueCount}); the message was moved to the poison store.";
+            await hub.Store.WritePoisonAsync(item, reason, ct);
+            outcome = Failed(scheduled, new TaskFailureDetails("PoisonMessage", reason, null, null));
         }
         else if (!registry.Activities.TryGetValue(scheduled.Name ?? "", out var factory))
         {

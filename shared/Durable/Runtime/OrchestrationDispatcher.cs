@@ -26,14 +26,63 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            // Storage trouble: forget the cached history and let the messages come back.
+            // Storage trouble: forget the cached history and let the messages come back, unless they keep failing.
             hub.Cache.TryRemove(instanceId, out _);
             _log.LogWarning(ex, "Episode of {InstanceId} failed; its messages will be retried.", instanceId);
-            await Task.WhenAll(items.Select(i => SafeAbandon(i, TimeSpan.FromSeconds(1))));
+            var poison = items.Where(i => i.DequeueCount >= hub.Options.MaxDequeueCount).ToList();
+            if (poison.Count > 0) await ParkPoisonAsync(instanceId, poison, ex);
+            await Task.WhenAll(items.Except(poison).Select(i => SafeAbandon(i, TimeSpan.FromSeconds(1))));
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>Moves messages that failed <see cref="DurableTaskOptions.MaxDequeueCount"/> times to the poison store and fails
+    /// their instance with the reason (in history when that can still be written, and in the Instances row).</summary>
+    private async Task ParkPoisonAsync(string instanceId, List<QueueItem> poison, Exception error)
+    {
+        string reason = $"{poison.Count} message(s) for this instance failed {hub.Options.MaxDequeueCount} times and were moved to the poison store: {error.Message}";
+        _log.LogError(error, "Instance {InstanceId} failed: {Reason}", instanceId, reason);
+        var failure = new TaskFailureDetails("PoisonMessage", reason, null, null);
+        try
+        {
+            foreach (var item in poison) await Store.WritePoisonAsync(item, reason, CancellationToken.None);
+            var snap = await Store.LoadHistoryAsync(instanceId, CancellationToken.None);
+            var state = new InstanceState(instanceId, snap.Events, snap.ExecutionId, snap.ETag);
+            var now = DateTime.UtcNow;
+            if (state.Started is not null && !state.IsFinal && snap.ExecutionId is not null)
+            {
+                var end = new List<HistoryEvent>
+                {
+                    new() { EventType = EventType.OrchestratorStarted, Timestamp = now },
+                    new() { EventType = EventType.ExecutionCompleted, Timestamp = now, OrchestrationStatus = nameof(OrchestrationRuntimeStatus.Failed), FailureDetails = failure },
+                };
+                try
+                {
+                    if (await Store.CommitHistoryAsync(instanceId, snap.ExecutionId, false, state.History.Count, end, snap.ETag, CancellationToken.None) is not null)
+                        state.Append(end);
+                }
+                catch (Exception ex)
+                {
+                    _log.LogWarning(ex, "Could not record the poison failure of {InstanceId} in history.", instanceId);
+                }
+            }
+            var record = new InstanceRecord
+            {
+                InstanceId = instanceId, Name = state.Started?.Name ?? poison[0].Message.Event.Name ?? "", ExecutionId = snap.ExecutionId,
+                RuntimeStatus = OrchestrationRuntimeStatus.Failed, CreatedTime = state.Started?.CreatedTime ?? state.Started?.Timestamp ?? now,
+                LastUpdatedTime = now, CompletedTime = now, Input = state.Started?.Input, FailureDetails = failure, CustomStatusKnown = false,
+            };
+            await Store.UpsertInstanceAsync(record, CancellationToken.None);
+            hub.Notifier.Notify(instanceId);
+            foreach (var item in poison) await Store.DeleteAsync(item, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Could not park poison messages of {InstanceId}; they will be retried.", instanceId);
+            foreach (var item in poison) await SafeAbandon(item, TimeSpan.FromSeconds(5));
         }
     }
 

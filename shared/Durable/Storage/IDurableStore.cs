@@ -100,6 +100,9 @@ internal interface IDurableStore
     Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,
         string? continuationToken, bool withPayloads, CancellationToken ct);
 
+    /// <summary>Parks a message that keeps failing in the poison store (<c>{hub}Poison</c>) with the reason.</summary>
+    Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct);
+
     /// <summary>Deletes an instance's history and Instances row; false when it did not exist.</summary>
     Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct);
 }

@@ -25,6 +25,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
     private readonly AzureStorageNames _names;
     private readonly TableClient _instances;
     private readonly TableClient _history;
+    private readonly TableClient _poison;
     private readonly QueueClient[] _control;
     private readonly QueueClient _workItems;
     private readonly LargePayloads _blobs;
@@ -40,6 +41,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         var blobs = new BlobServiceClient(cs);
         _instances = tables.GetTableClient(_names.InstancesTable);
         _history = tables.GetTableClient(_names.HistoryTable);
+        _poison = tables.GetTableClient(_names.PoisonTable);
         PartitionCount = options.PartitionCount;
         _control = Enumerable.Range(0, PartitionCount).Select(p => queues.GetQueueClient(_names.ControlQueue(p))).ToArray();
         _workItems = queues.GetQueueClient(_names.WorkItemQueue);
@@ -56,6 +58,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         {
             _instances.CreateIfNotExistsAsync(ct),
             _history.CreateIfNotExistsAsync(ct),
+            _poison.CreateIfNotExistsAsync(ct),
             _workItems.CreateIfNotExistsAsync(cancellationToken: ct),
             _blobs.Container.CreateIfNotExistsAsync(cancellationToken: ct),
         };
@@ -350,6 +353,21 @@ internal sealed class AzureStorageDurableStore : IDurableStore
     {
         s = s.Replace('-', '+').Replace('_', '/');
         return Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
+    }
+
+    public async Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct)
+    {
+        string json = item.Message.ToJson();
+        var e = new TableEntity(item.Message.InstanceId, item.Message.MessageId)
+        {
+            ["EventType"] = item.Message.Event.EventType.ToString(),
+            ["Queue"] = item.Partition < 0 ? _names.WorkItemQueue : _names.ControlQueue(item.Partition),
+            ["DequeueCount"] = item.DequeueCount,
+            ["Reason"] = reason.Length > LargePayloads.MaxPropertyChars ? reason[..LargePayloads.MaxPropertyChars] : reason,
+        };
+        if (json.Length > LargePayloads.MaxPropertyChars) e["ContentBlob"] = await _blobs.UploadAsync(item.Message.InstanceId, "poison", json, ct);
+        else e["Content"] = json;
+        await _poison.UpsertEntityAsync(e, TableUpdateMode.Replace, ct);
     }
 
     public async Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct)

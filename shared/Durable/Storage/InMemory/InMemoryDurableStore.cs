@@ -172,6 +172,15 @@ internal sealed class InMemoryDurableStore : IDurableStore
         }
     }
 
+    /// <summary>Parked messages: instance id, message JSON, reason.</summary>
+    public List<(string InstanceId, string Message, string Reason)> Poison { get; } = new();
+
+    public Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct)
+    {
+        lock (_lock) Poison.Add((item.Message.InstanceId, item.Message.ToJson(), reason));
+        return Task.CompletedTask;
+    }
+
     public Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct)
     {
         lock (_lock)
