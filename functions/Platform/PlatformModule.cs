@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Fleet.Core.Kubernetes;
+using Fleet.Functions.Platform.Auth;
+using Fleet.Durable.Http;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
 using Fleet.Functions.Platform.Correlation;
@@ -22,6 +24,7 @@ public static class PlatformModule
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
         services.AddFleetClusters(builder.Configuration);
+        services.AddFleetDurableTask(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -61,6 +64,8 @@ public static class PlatformModule
         api.MapPlatformHealth();
         app.MapFleetApiDocuments(settings);
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
+        // The Durable Functions management API: operators of the platform only.
+        app.MapDurableTaskHttpApi().RequireRole(Auth.FleetRole.Admin).WithTags("durable");
         return api;
     }
 }
