@@ -7,7 +7,11 @@ public static class KubiliticsModule
 
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
+        group.RequireDestructiveConfirmation();
         group.MapKubiliticsHealth();
+        group.MapKubiliticsAuth();
+        group.MapKubiliticsUsers();
+        group.MapKubiliticsAudit();
         return group;
     }
 }
