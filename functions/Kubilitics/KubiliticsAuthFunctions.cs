@@ -7,8 +7,8 @@ namespace Fleet.Functions.Kubilitics;
 /// <summary>Kubilitics <c>/v1/auth/*</c>: login, refresh, logout, me, change-password and API keys.</summary>
 public static class KubiliticsAuthFunctions
 {
-    public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
-    public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
+    public sealed record ChangePasswordRequest(string? CurrentPassword = null, string? NewPassword = null);
+    public sealed record CreateApiKeyRequest(string? Name = null, DateTimeOffset? ExpiresAt = null);
     public sealed record CreatedApiKeyResponse(string Id, string Name, string Key,
         [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
         [property: JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt);

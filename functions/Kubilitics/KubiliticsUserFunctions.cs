@@ -9,9 +9,9 @@ public static class KubiliticsUserFunctions
 {
     public const string ContinueHeader = "X-Continue";
 
-    public sealed record CreateUserRequest(string? Username, string? Password, string? Role, string? Email);
-    public sealed record UpdateUserRequest(string? Role, string? Password);
-    public sealed record ClusterPermissionRequest(string? ClusterId, string? Role);
+    public sealed record CreateUserRequest(string? Username = null, string? Password = null, string? Role = null, string? Email = null);
+    public sealed record UpdateUserRequest(string? Role = null, string? Password = null);
+    public sealed record ClusterPermissionRequest(string? ClusterId = null, string? Role = null);
     public sealed record ClusterPermissionResponse([property: JsonPropertyName("cluster_id")] string ClusterId, string Role);
 
     public sealed record UserResponse(string Id, string Username, string Role, string? Email,

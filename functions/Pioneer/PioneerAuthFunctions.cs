@@ -6,7 +6,7 @@ namespace Fleet.Functions.Pioneer;
 /// <summary>CloudPioneer <c>POST /auth/login</c> with <c>email</c>; its token_type is lower-case.</summary>
 public static class PioneerAuthFunctions
 {
-    public sealed record PioneerLoginRequest(string? Email, string? Username, string? Password);
+    public sealed record PioneerLoginRequest(string? Email = null, string? Username = null, string? Password = null);
 
     public static void MapPioneerAuth(this RouteGroupBuilder group) =>
         group.MapPost("/auth/login", Login).Anonymous().WithMetadata(new SelfAudited()).WithName("PioneerLogin").WithSummary("Login");

@@ -6,8 +6,8 @@ namespace Fleet.Functions.Snap;
 /// <summary>SNAP <c>/config/user/create</c> and <c>/config/user/login</c>; SNAP calls the admin role <c>administrator</c>.</summary>
 public static class SnapUserFunctions
 {
-    public sealed record SnapCreateUserRequest(string? Username, string? Password, string? Email, string? Role);
-    public sealed record SnapLoginRequest(string? Username, string? Password);
+    public sealed record SnapCreateUserRequest(string? Username = null, string? Password = null, string? Email = null, string? Role = null);
+    public sealed record SnapLoginRequest(string? Username = null, string? Password = null);
     public sealed record SnapUser(string Username, string Role, string? Email = null);
     public sealed record SnapUserResponse(bool Success, SnapUser User);
     public sealed record SnapLoginResponse(bool Success, string Token, SnapUser User);

@@ -4,8 +4,8 @@ using Fleet.Core.Platform.Identity;
 namespace Fleet.Functions.Platform.Auth;
 
 /// <summary>Login by username or email (CloudPioneer sends <c>email</c>).</summary>
-public sealed record LoginRequest(string? Username, string? Email, string? Password);
-public sealed record RefreshRequest(string? RefreshToken);
+public sealed record LoginRequest(string? Username = null, string? Email = null, string? Password = null);
+public sealed record RefreshRequest(string? RefreshToken = null);
 public sealed record MessageResponse(string Message);
 
 /// <summary>The token answer the Kubilitics, CloudPioneer and platform login routes share.</summary>
