@@ -1,6 +1,5 @@
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Identity;
-using Microsoft.AspNetCore.Authentication;
 
 namespace Fleet.Functions.Platform.Auth;
 
@@ -25,11 +24,10 @@ public sealed class FleetAuthorizationMiddleware(RequestDelegate next, AuthSetti
         }
 
         var required = EndpointRoles.Required(endpoint);
-        var auth = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult;
-        if (auth is { Succeeded: false, Failure: not null })
-            throw new FleetException(FleetErrorKind.Unauthenticated, "Invalid or expired credentials");
-
         var caller = context.User.Caller();
+        // Credentials that did not authenticate are refused in every mode, never downgraded to anonymous.
+        if (caller is null && (context.Request.Headers.Authorization.Count > 0 || context.Request.Headers.ContainsKey(FleetAuthenticationHandler.ApiKeyHeader)))
+            throw new FleetException(FleetErrorKind.Unauthenticated, "Invalid or expired credentials");
         int rank;
         if (caller is null)
         {
