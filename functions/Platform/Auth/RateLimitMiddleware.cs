@@ -9,10 +9,13 @@ namespace Fleet.Functions.Platform.Auth;
 /// Applies <see cref="RateLimitPolicies"/> with System.Threading.RateLimiting fixed windows and
 /// puts <c>X-RateLimit-Limit/-Remaining/-Reset</c> on the response; over the limit is a 429 with
 /// <c>Retry-After</c> in the family's envelope. Windows are replenished here rather than by a
-/// timer, so the reset instant is known for the header. <c>RateLimits__Enabled=false</c> turns it off.
+/// timer, so the reset instant is known for the header. <c>RateLimits__Enabled=false</c> turns it off;
+/// <c>RateLimits__Scale</c> multiplies every limit (load tests measure the limiter without hitting it).
 /// </summary>
-public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http, TimeProvider clock)
+public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http, TimeProvider clock, IConfiguration configuration)
 {
+    private readonly int _scale = int.TryParse(configuration["RateLimits:Scale"], out var s) && s > 0 ? s : 1;
+
     private readonly ConcurrentDictionary<string, Window> _windows = new();
 
     public async Task InvokeAsync(HttpContext context)
@@ -23,6 +26,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http,
             await next(context);
             return;
         }
+        if (_scale != 1) rule = rule with { Limit = rule.Limit * _scale };
         var now = clock.GetUtcNow();
         if (_windows.Count > 50_000) Sweep(now);
         var window = _windows.GetOrAdd($"{rule.Tier}|{rule.Window}|{rule.Limit}|{rule.Partition}", _ => new Window(rule, now));
