@@ -7,8 +7,12 @@ public static class KubiliticsModule
 
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
+        group.RequireDestructiveConfirmation();
         group.MapKubiliticsHealth();
         group.MapKubiliticsClusters();
+        group.MapKubiliticsAuth();
+        group.MapKubiliticsUsers();
+        group.MapKubiliticsAudit();
         return group;
     }
 }

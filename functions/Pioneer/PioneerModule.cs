@@ -8,6 +8,7 @@ public static class PioneerModule
     public static RouteGroupBuilder MapPioneerApi(this RouteGroupBuilder group)
     {
         group.MapPioneerHealth();
+        group.MapPioneerAuth();
         return group;
     }
 }

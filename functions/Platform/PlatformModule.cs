@@ -4,6 +4,7 @@ using Fleet.Functions.Platform.Auth;
 using Fleet.Durable.Http;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
+using Fleet.Functions.Platform.Auth;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;
@@ -29,6 +30,7 @@ public static class PlatformModule
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddFleetApiDocuments();
+        builder.AddFleetIdentity();
         services.AddProblemDetails();
         builder.WebHost.ConfigureKestrel((ctx, k) => k.Limits.MaxRequestBodySize = HttpSettings.From(ctx.Configuration).MaxRequestBodySize);
         builder.Logging.AddSimpleConsole(o =>
@@ -46,7 +48,7 @@ public static class PlatformModule
         });
     }
 
-    /// <summary>Middleware in order: correlation, metrics, errors, body limits; then routing.</summary>
+    /// <summary>Middleware in order: correlation, metrics, errors, body limits; then routing and identity.</summary>
     public static void UseFleetPlatform(this WebApplication app)
     {
         app.UseMiddleware<RequestCorrelation>();
@@ -54,6 +56,7 @@ public static class PlatformModule
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RequestBodyMiddleware>();
         app.UseRouting();
+        app.UseFleetIdentity();
     }
 
     /// <summary>The platform's own routes: health, API documents, Prometheus metrics.</summary>
@@ -62,6 +65,7 @@ public static class PlatformModule
         var settings = app.Services.GetRequiredService<HttpSettings>();
         var api = app.MapGroup("/" + settings.RoutePrefix);
         api.MapPlatformHealth();
+        api.MapPlatformAuth();
         app.MapFleetApiDocuments(settings);
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         // The Durable Functions management API: operators of the platform only.

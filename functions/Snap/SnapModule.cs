@@ -8,6 +8,7 @@ public static class SnapModule
     public static RouteGroupBuilder MapSnapApi(this RouteGroupBuilder group)
     {
         group.MapSnapClusters();
+        group.MapSnapUsers();
         return group;
     }
 }

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Fleet.Core.Platform.Errors;
+using Microsoft.AspNetCore.Identity;
+
+namespace Fleet.Core.Platform.Identity;
+
+/// <summary>A new key; <see cref="Key"/> is shown once and never again.</summary>
+public sealed record CreatedApiKey(ApiKeyEntity Entity, string Key);
+
+/// <summary>
+/// API keys: <c>fleet_{id}_{secret}</c>, stored as a PBKDF2 hash. The id lets authentication read
+/// one row; a verified key is remembered by its SHA-256 so that later requests skip PBKDF2 while
+/// still reading the row (a deleted key fails at once).
+/// </summary>
+public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHasher<UserEntity> hasher, TimeProvider clock)
+{
+    public const string Prefix = "fleet_";
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<string, (string StoredHash, string Fingerprint)> _verified = new();
+
+    public async Task<CreatedApiKey> CreateAsync(string userId, string? name, DateTimeOffset? expiresAt, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw FleetException.Validation("name", "Field 'name' is required");
+        if (expiresAt is { } e && e <= clock.GetUtcNow()) throw FleetException.Validation("expires_at", "Field 'expires_at' must be in the future");
+        var id = Guid.NewGuid().ToString("N");
+        var key = $"{Prefix}{id}_{TokenService.Base64Url(RandomNumberGenerator.GetBytes(32))}";
+        var entity = new ApiKeyEntity
+        {
+            PartitionKey = id, UserId = userId, Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ExpiresAt = expiresAt,
+            KeyHash = hasher.HashPassword(new UserEntity(), key),
+        };
+        await keys.AddAsync(entity, ct);
+        return new CreatedApiKey(entity, key);
+    }
+
+    public Task<IReadOnlyList<ApiKeyEntity>> ListAsync(string userId, CancellationToken ct = default) => keys.ListAsync(userId, ct);
+
+    /// <summary>Deletes one of the user's own keys; another user's key is "not found" to them.</summary>
+    public async Task DeleteAsync(string userId, string keyId, CancellationToken ct = default)
+    {
+        var k = Guid.TryParseExact(keyId, "N", out _) ? await keys.GetAsync(keyId, ct) : null;
+        if (k is null || k.UserId != userId) throw FleetException.NotFound("API key not found");
+        await keys.DeleteAsync(keyId, ct);
+        _verified.TryRemove(keyId, out _);
+    }
+
+    public static bool LooksLikeKey(string value) => value.StartsWith(Prefix, StringComparison.Ordinal) && value.Length == Prefix.Length + 32 + 1 + 43;
+
+    /// <summary>The key's owner and the key, or null when the key is unknown, expired or its user is gone.</summary>
+    public async Task<(UserEntity User, ApiKeyEntity Key)?> AuthenticateAsync(string presented, CancellationToken ct = default)
+    {
+        if (!LooksLikeKey(presented)) return null;
+        var id = presented.Substring(Prefix.Length, 32);
+        if (!Guid.TryParseExact(id, "N", out _)) return null;
+        var entity = await keys.GetAsync(id, ct);
+        var now = clock.GetUtcNow();
+        if (entity is null || entity.ExpiresAt is { } exp && exp <= now) return null;
+
+        var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
+        var known = _verified.TryGetValue(id, out var v) && v.StoredHash == entity.KeyHash &&
+                    CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(v.Fingerprint), Encoding.ASCII.GetBytes(fingerprint));
+        if (!known)
+        {
+            if (hasher.VerifyHashedPassword(new UserEntity(), entity.KeyHash, presented) == PasswordVerificationResult.Failed) return null;
+            _verified[id] = (entity.KeyHash, fingerprint);
+        }
+
+        var user = await users.GetAsync(entity.UserId, ct);
+        if (user is null) return null;
+        if (entity.LastUsed is null || now - entity.LastUsed > LastUsedResolution)
+        {
+            entity.LastUsed = now;
+            try { await keys.UpdateAsync(entity, ct); }
+            catch (FleetException) { /* a concurrent request recorded the use */ }
+        }
+        return (user, entity);
+    }
+}
