@@ -4,7 +4,6 @@ using Fleet.Functions.Platform.Auth;
 using Fleet.Durable.Http;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
-using Fleet.Functions.Platform.Auth;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;

@@ -37,7 +37,10 @@ public static class DurableHttpApi
 
     private static DurableTaskClient Client(HttpContext c) => c.RequestServices.GetRequiredService<DurableTaskClient>();
 
-    private static IResult Error(int status, string message) => Results.Json(new { message }, statusCode: status);
+    /// <summary>The Durable Functions JSON spelling (camelCase), whatever naming policy the host sets for its own APIs.</summary>
+    private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web);
+
+    private static IResult Error(int status, string message) => Results.Json(new { message }, WireJson, statusCode: status);
 
     private static async Task<(bool Ok, string? Json)> ReadJsonBodyAsync(HttpRequest request)
     {
@@ -239,7 +242,7 @@ public static class DurableHttpApi
     private static async Task<IResult> PurgeOneAsync(HttpContext c, string instanceId)
     {
         var r = await Client(c).PurgeInstanceAsync(instanceId, c.RequestAborted);
-        return r.PurgedInstanceCount == 0 ? Error(404, $"No finished instance with ID '{instanceId}' found.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount });
+        return r.PurgedInstanceCount == 0 ? Error(404, $"No finished instance with ID '{instanceId}' found.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount }, WireJson);
     }
 
     private static async Task<IResult> PurgeManyAsync(HttpContext c, DateTime? createdTimeFrom, DateTime? createdTimeTo, string? runtimeStatus)
@@ -258,7 +261,7 @@ public static class DurableHttpApi
         var r = await Client(c).PurgeAllInstancesAsync(new PurgeInstancesFilter(
             new DateTimeOffset(DateTime.SpecifyKind(createdTimeFrom.Value.ToUniversalTime(), DateTimeKind.Utc)),
             createdTimeTo is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : null, statuses), c.RequestAborted);
-        return r.PurgedInstanceCount == 0 ? Error(404, "No instances matched.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount });
+        return r.PurgedInstanceCount == 0 ? Error(404, "No instances matched.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount }, WireJson);
     }
 
     private static async Task<IResult> RaiseEventAsync(HttpContext c, string instanceId, string eventName)

@@ -76,7 +76,7 @@ public static class DurableTaskClientHttpExtensions
         {
             httpContext.Response.Headers.Location = payload.StatusQueryGetUri;
             httpContext.Response.Headers.RetryAfter = "10";
-            return Results.Json(payload, statusCode: StatusCodes.Status202Accepted).ExecuteAsync(httpContext);
+            return Results.Json(payload, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web), statusCode: StatusCodes.Status202Accepted).ExecuteAsync(httpContext);
         }
     }
 }
