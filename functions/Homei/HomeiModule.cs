@@ -1,13 +1,32 @@
+using Fleet.Core.Homei;
+using Fleet.Core.Platform.Storage;
+
 namespace Fleet.Functions.Homei;
 
 /// <summary>Homei under <c>/api/homei</c> (seeds/homei-api.md).</summary>
 public static class HomeiModule
 {
-    public static IServiceCollection AddHomei(this IServiceCollection services, IConfiguration configuration) => services;
+    public static IServiceCollection AddHomei(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<HomeiOptions>(configuration.GetSection("Homei"));
+        services.AddFleetTable(ServiceStore.TableName);
+        services.AddFleetTable(HomeiConfigStore.TableName);
+        services.AddSingleton<ServiceStore>();
+        services.AddSingleton<HomeiConfigStore>();
+        services.AddSingleton<ContainerRuntime>();
+        services.AddSingleton<HomeiServiceManager>();
+        services.AddSingleton<HomeiContainers>();
+        services.AddSingleton<ReconciliationService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReconciliationService>());
+        return services;
+    }
 
     public static RouteGroupBuilder MapHomeiApi(this RouteGroupBuilder group)
     {
         group.MapHomeiHealth();
+        group.MapHomeiServices();
+        group.MapHomeiContainers();
+        group.MapHomeiSystem();
         return group;
     }
 }

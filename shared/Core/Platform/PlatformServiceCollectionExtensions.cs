@@ -1,4 +1,5 @@
 using Fleet.Core.Platform.Docker;
+using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Health;
 using Fleet.Core.Platform.Mqtt;
 using Fleet.Core.Platform.Storage;
@@ -23,6 +24,7 @@ public static class PlatformServiceCollectionExtensions
             .AddCheck<MqttHealthCheck>("mqtt")
             .AddCheck<DockerHealthCheck>("docker");
         services.AddSingleton<FleetHealth>();
+        services.AddSingleton<IEventBus, InProcessEventBus>();
         services.AddFleetTable(StorageHealthCheck.Table);
         return services;
     }

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Fleet.Core.Homei;
+
+/// <summary>
+/// Runs <see cref="HomeiServiceManager.ReconcileAsync"/> every
+/// <c>orchestrator.monitoring.health_check_interval</c> seconds; the interval is read before each
+/// wait, so a configuration change applies from the next pass. Passes are counted so tests can await one.
+/// </summary>
+public sealed class ReconciliationService(HomeiServiceManager services, HomeiConfigStore config, ILogger<ReconciliationService> logger)
+    : BackgroundService
+{
+    private TaskCompletionSource _pass = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the next full pass (started after this call) has finished.</summary>
+    public Task NextPassAsync()
+    {
+        var current = Volatile.Read(ref _pass).Task;
+        // A pass in progress may have read state from before the call: wait for the one after it.
+        return current.ContinueWith(_ => Volatile.Read(ref _pass).Task, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Waits the interval, or less when the configuration changes (the new interval then counts from now).</summary>
+    private async Task WaitAsync(TimeSpan interval, CancellationToken stoppingToken)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged() => changed.TrySetResult();
+        config.Changed += OnChanged;
+        try
+        {
+            var delay = Task.Delay(interval, stoppingToken);
+            if (await Task.WhenAny(delay, changed.Task) == changed.Task)
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, await config.HealthCheckIntervalAsync(stoppingToken))), stoppingToken);
+            else await delay;
+        }
+        finally
+        {
+            config.Changed -= OnChanged;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var interval = HomeiConfigStore.DefaultHealthCheckInterval;
+            try
+            {
+                interval = await config.HealthCheckIntervalAsync(stoppingToken);
+                await WaitAsync(TimeSpan.FromSeconds(interval), stoppingToken);
+                var actions = await services.ReconcileAsync(stoppingToken);
+                foreach (var a in actions)
+                    logger.LogInformation("Reconciled service {Service}: {Action} container {Container}", a.Service, a.Action, a.ContainerId);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Reconcile pass failed; next in {Interval}s", interval);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(interval, 5)), stoppingToken).ContinueWith(_ => { });
+            }
+            Interlocked.Exchange(ref _pass, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+}
