@@ -21,22 +21,31 @@ public sealed class ReconciliationService(HomeiServiceManager services, HomeiCon
         return current.ContinueWith(_ => Volatile.Read(ref _pass).Task, TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Waits the interval, or less when the configuration changes (the new interval then counts from now).</summary>
+    /// <summary>Waits the interval from now; a configuration change re-reads it, still counted from the same start.</summary>
     private async Task WaitAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
-        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged() => changed.TrySetResult();
-        config.Changed += OnChanged;
-        try
+        var start = DateTimeOffset.UtcNow;
+        while (true)
         {
-            var delay = Task.Delay(interval, stoppingToken);
-            if (await Task.WhenAny(delay, changed.Task) == changed.Task)
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(interval.TotalSeconds, await config.HealthCheckIntervalAsync(stoppingToken))), stoppingToken);
-            else await delay;
-        }
-        finally
-        {
-            config.Changed -= OnChanged;
+            var remaining = start + interval - DateTimeOffset.UtcNow;
+            if (remaining <= TimeSpan.Zero) return;
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnChanged() => changed.TrySetResult();
+            config.Changed += OnChanged;
+            try
+            {
+                var delay = Task.Delay(remaining, stoppingToken);
+                if (await Task.WhenAny(delay, changed.Task) == delay)
+                {
+                    await delay;
+                    return;
+                }
+            }
+            finally
+            {
+                config.Changed -= OnChanged;
+            }
+            interval = TimeSpan.FromSeconds(await config.HealthCheckIntervalAsync(stoppingToken));
         }
     }
 

@@ -14,7 +14,8 @@ namespace Fleet.Tests.Homei;
 /// </summary>
 public sealed class HomeiFixture : IAsyncLifetime
 {
-    public const string HttpdImage = "local/busybox:1";
+    public const string BusyboxImage = "local/busybox:1";
+    public const string HttpdImage = "local/busybox-httpd:1";
     public FleetApp App { get; private set; } = null!;
     public HttpClient Client => App.Client;
     public DockerClient Docker { get; } = new DockerClientConfiguration(new Uri(Peers.DockerEndpoint)).CreateClient();
@@ -25,6 +26,7 @@ public sealed class HomeiFixture : IAsyncLifetime
             ["Auth__Mode"] = "disabled",
             // Test containers run shells as PID 1, which ignore SIGTERM: do not wait Docker's 10 s for them.
             ["Homei__StopTimeoutSeconds"] = "1",
+            ["Logging__LogLevel__Fleet.Core.Homei"] = "Debug",
         });
 
     public async Task DisposeAsync()
@@ -64,7 +66,7 @@ public sealed class HomeiFixture : IAsyncLifetime
     public static object TickerService(string name, object? extra = null) => new
     {
         name,
-        image = HttpdImage,
+        image = BusyboxImage,
         enabled = true,
         restart_policy = "no",
         command = new[] { "sh", "-c", "while :; do echo tick; sleep 1; done" },

@@ -84,7 +84,7 @@ public sealed class HomeiServiceTests(HomeiFixture f)
             // Update: a new container from the new definition.
             r = await f.Client.PutAsJsonAsync($"/api/homei/v1/services/{web}", new
             {
-                image = HttpdImage,
+                image = BusyboxImage,
                 environment = new Dictionary<string, string> { ["GREETING"] = "changed" },
                 ports = Array.Empty<string>(),
                 command = new[] { "sh", "-c", "while :; do echo tick; sleep 1; done" },
@@ -93,7 +93,7 @@ public sealed class HomeiServiceTests(HomeiFixture f)
             Assert.Equal("updated", (await Json(r)).GetProperty("status").GetString());
             var updated = await f.Inspect(web);
             Assert.NotEqual(c.ID, updated.ID);
-            Assert.Equal(HttpdImage, updated.Config.Image);
+            Assert.Equal(BusyboxImage, updated.Config.Image);
             Assert.Contains("GREETING=changed", updated.Config.Env);
             Assert.True(updated.State.Running);
 
