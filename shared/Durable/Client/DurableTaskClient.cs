@@ -23,7 +23,7 @@ public abstract class DurableTaskClient : IAsyncDisposable
     /// <param name="orchestratorName">The orchestrator's name.</param>
     /// <param name="options">Instance id and scheduled start.</param>
     /// <param name="cancellation">Cancels the call.</param>
-    public virtual Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, StartOrchestrationOptions options, CancellationToken cancellation = default)
+    public virtual Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, StartOrchestrationOptions? options, CancellationToken cancellation = default)
         => ScheduleNewOrchestrationInstanceAsync(orchestratorName, null, options, cancellation);
 
     /// <summary>Schedules a new orchestration instance.</summary>

@@ -118,7 +118,7 @@ internal sealed class OrchestrationContextImpl : TaskOrchestrationContext
     {
         Task timer = Schedule(new HistoryEvent { EventType = EventType.TimerCreated, FireAt = fireAt });
         if (!cancellationToken.CanBeCanceled) return timer;
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource();
         cancellationToken.Register(() => tcs.TrySetCanceled(cancellationToken));
         timer.ContinueWith(_ => tcs.TrySetResult(), TaskContinuationOptions.ExecuteSynchronously);
         return tcs.Task;
@@ -133,7 +133,7 @@ internal sealed class OrchestrationContextImpl : TaskOrchestrationContext
             Buffered.RemoveAt(buffered);
             return Task.FromResult(DataConverter.Deserialize<T>(e.Input)!);
         }
-        var tcs = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<string?>();
         if (!_waiters.TryGetValue(eventName, out var list)) _waiters[eventName] = list = new();
         var node = list.AddLast(tcs);
         if (cancellationToken.CanBeCanceled)
@@ -183,12 +183,14 @@ internal sealed class OrchestrationContextImpl : TaskOrchestrationContext
 
     public override ILogger CreateReplaySafeLogger(string categoryName) => new ReplaySafeLogger(this, _loggerFactory.CreateLogger(categoryName));
 
+    // Completion sources run their continuations inline: continuations must stay on the replay thread (no thread-pool hops),
+    // which RunContinuationsAsynchronously would break for ContinueWith, WhenAll and WhenAny.
     private Task<HistoryEvent> Schedule(HistoryEvent action)
     {
         action.EventId = _nextId++;
         action.Timestamp = Now;
         Pending[action.EventId] = action;
-        var tcs = new TaskCompletionSource<HistoryEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<HistoryEvent>();
         _open[action.EventId] = tcs;
         return tcs.Task;
     }

@@ -78,7 +78,7 @@ public sealed class WatchStream(EmulatorState state)
 
     private static async Task WriteLine(HttpContext http, JsonObject e)
     {
-        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(e.ToJsonString() + "\n"), http.RequestAborted);
+        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(Json.Serialize(e) + "\n"), http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }
 }

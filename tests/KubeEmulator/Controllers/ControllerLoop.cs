@@ -63,6 +63,11 @@ public sealed class ControllerLoop : IAsyncDisposable
             {
                 // A conflict or a vanished object: the write that caused it triggers another pass.
             }
+            catch (Exception e)
+            {
+                // One broken object must not stop every controller; report it and carry on.
+                Console.Error.WriteLine($"kube-emulator: {c.GetType().Name} failed: {e}");
+            }
         }
     }
 
