@@ -1,5 +1,6 @@
 using Fleet.Core.Homei;
 using Fleet.Core.Platform.Storage;
+using Fleet.Orchestrations.Homei;
 
 namespace Fleet.Functions.Homei;
 
@@ -18,6 +19,9 @@ public static class HomeiModule
         services.AddSingleton<HomeiContainers>();
         services.AddSingleton<ReconciliationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconciliationService>());
+        services.AddSingleton<RaucClient>();
+        services.AddDurableTasks(r => r
+            .AddOrchestrator<RaucInstallOrchestrator>().AddActivity<RaucInstallActivity>().AddActivity<RaucInstalledSlotActivity>());
         return services;
     }
 
@@ -27,6 +31,7 @@ public static class HomeiModule
         group.MapHomeiServices();
         group.MapHomeiContainers();
         group.MapHomeiSystem();
+        group.MapHomeiUpdates();
         return group;
     }
 }

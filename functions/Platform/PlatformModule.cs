@@ -58,6 +58,8 @@ public static class PlatformModule
         var api = app.MapGroup("/" + settings.RoutePrefix);
         api.MapPlatformHealth();
         app.MapFleetApiDocuments(settings);
+        // The Durable Functions management API, where the 202 check-status links of long routes point.
+        Auth.EndpointAccessExtensions.RequireRole(Fleet.Durable.Http.DurableHttpApi.MapDurableTaskHttpApi(app), Auth.FleetRole.Operator).ExcludeFromDescription();
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         return api;
     }

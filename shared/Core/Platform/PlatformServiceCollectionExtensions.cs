@@ -25,6 +25,8 @@ public static class PlatformServiceCollectionExtensions
             .AddCheck<DockerHealthCheck>("docker");
         services.AddSingleton<FleetHealth>();
         services.AddSingleton<IEventBus, InProcessEventBus>();
+        // The durable engine, once for every family; families add their tasks with AddDurableTasks.
+        services.AddFleetDurableTask(configuration);
         services.AddFleetTable(StorageHealthCheck.Table);
         return services;
     }

@@ -26,6 +26,10 @@ public sealed class HomeiFixture : IAsyncLifetime
             ["Auth__Mode"] = "disabled",
             // Test containers run shells as PID 1, which ignore SIGTERM: do not wait Docker's 10 s for them.
             ["Homei__StopTimeoutSeconds"] = "1",
+            // Long routes answer 202 at once, so tests follow the orchestration and its custom status.
+            ["Homei__LongRunningWait"] = "00:00:00",
+            ["Homei__Rauc__Command"] = Peers.Require("Homei__Rauc__Command"),
+            ["Homei__Rauc__BundleDirectory"] = Peers.Require("Homei__Rauc__BundleDirectory"),
             ["Logging__LogLevel__Fleet.Core.Homei"] = "Debug",
         });
 
