@@ -20,9 +20,23 @@ public static class HomeiModule
         services.AddSingleton<ReconciliationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconciliationService>());
         services.AddSingleton<RaucClient>();
+        services.AddHostedService<DockerEventPump>();
         services.AddDurableTasks(r => r
             .AddOrchestrator<RaucInstallOrchestrator>().AddActivity<RaucInstallActivity>().AddActivity<RaucInstalledSlotActivity>());
         return services;
+    }
+
+    /// <summary>The seed's interactive docs: Swagger UI at <c>/docs</c> and ReDoc at <c>/redoc</c>, both of Homei's document.</summary>
+    public static void UseHomeiDocs(this WebApplication app, string routePrefix)
+    {
+        var document = $"/{routePrefix}/homei/openapi.json";
+        Fleet.Functions.Platform.Docs.ApiDocuments.UseSwaggerUi(app, $"{routePrefix}/homei/docs", document, "homei");
+        app.UseReDoc(o =>
+        {
+            o.RoutePrefix = $"{routePrefix}/homei/redoc";
+            o.SpecUrl = document;
+            o.DocumentTitle = "Homei API";
+        });
     }
 
     public static RouteGroupBuilder MapHomeiApi(this RouteGroupBuilder group)
@@ -32,6 +46,7 @@ public static class HomeiModule
         group.MapHomeiContainers();
         group.MapHomeiSystem();
         group.MapHomeiUpdates();
+        group.MapHomeiStreams();
         return group;
     }
 }

@@ -48,6 +48,8 @@ public static class PlatformModule
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RequestBodyMiddleware>();
+        // WebSocket streams ping every 15 s and drop a client that has not answered within 30 s.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15), KeepAliveTimeout = TimeSpan.FromSeconds(30) });
         app.UseRouting();
     }
 
