@@ -39,6 +39,7 @@ public static class FleetHost
         app.MapGroup(FleetFamily.Kubilitics.BaseRoute(prefix)).WithTags("kubilitics").MapKubiliticsApi();
         app.MapGroup(FleetFamily.Snap.BaseRoute(prefix)).WithTags("snap").MapSnapApi();
         app.MapGroup(FleetFamily.Homei.BaseRoute(prefix)).WithTags("homei").MapHomeiApi();
+        app.UseHomeiDocs(prefix);
         app.MapGroup(FleetFamily.Pioneer.BaseRoute(prefix)).WithTags("pioneer").MapPioneerApi();
         mapExtra?.Invoke(app);
         return app;

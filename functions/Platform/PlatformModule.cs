@@ -54,6 +54,8 @@ public static class PlatformModule
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RequestBodyMiddleware>();
+        // WebSocket streams ping every 15 s and drop a client that has not answered within 30 s.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15), KeepAliveTimeout = TimeSpan.FromSeconds(30) });
         app.UseRouting();
         app.UseFleetIdentity();
     }
@@ -66,9 +68,10 @@ public static class PlatformModule
         api.MapPlatformHealth();
         api.MapPlatformAuth();
         app.MapFleetApiDocuments(settings);
+        // The Durable Functions management API, where the 202 check-status links of long routes point.
+        // Operators start long work, so they may poll, signal and stop it through the check-status links.
+        app.MapDurableTaskHttpApi().RequireRole(FleetRole.Operator).ExcludeFromDescription();
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
-        // The Durable Functions management API: operators of the platform only.
-        app.MapDurableTaskHttpApi().RequireRole(Auth.FleetRole.Admin).WithTags("durable");
         return api;
     }
 }

@@ -58,15 +58,11 @@ public sealed class FleetAuthorizationMiddleware(RequestDelegate next, AuthSetti
 /// <summary>What role an endpoint needs, including the conventions for undeclared ones.</summary>
 public static class EndpointRoles
 {
-    /// <summary>The Durable Functions management API: admin, whoever maps it.</summary>
-    public const string DurableManagementPrefix = "/runtime/webhooks/durabletask";
-
     public static FleetRole Required(Endpoint endpoint) =>
         endpoint.Metadata.GetMetadata<RequiredRole>()?.Role ?? FleetRole.Admin;
 
-    /// <summary>True when the endpoint carries a declaration, or falls under a documented convention.</summary>
+    /// <summary>True when the endpoint carries a declaration (an undeclared one is refused to all but admins, and fails the matrix test).</summary>
     public static bool IsDeclared(Endpoint endpoint) =>
         endpoint.Metadata.GetMetadata<RequiredRole>() is not null ||
-        endpoint.Metadata.GetMetadata<AnonymousAccess>() is not null ||
-        (endpoint is RouteEndpoint r && ("/" + r.RoutePattern.RawText?.TrimStart('/')).StartsWith(DurableManagementPrefix, StringComparison.OrdinalIgnoreCase));
+        endpoint.Metadata.GetMetadata<AnonymousAccess>() is not null;
 }

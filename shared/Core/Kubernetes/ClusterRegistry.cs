@@ -139,7 +139,16 @@ public sealed class ClusterRegistry(
     public async Task<T> ExecuteAsync<T>(string clusterId, Func<IKubernetes, CancellationToken, Task<T>> call, CancellationToken ct)
     {
         var entity = await EntityAsync(clusterId, ct);
-        var yaml = await vault.ReadAsync(entity, ct);
+        string yaml;
+        try
+        {
+            yaml = await vault.ReadAsync(entity, ct);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // The key that sealed it is gone (a storage account moved between key rings): the cluster must be re-registered.
+            throw new FleetException(FleetErrorKind.Unavailable, $"The stored kubeconfig of cluster '{entity.Name}' cannot be decrypted; remove and add the cluster again");
+        }
         var config = KubeconfigParser.Parse(yaml, "kubeconfig");
         var clientConfig = KubeconfigParser.ClientConfiguration(config, entity.Context, options.Value.RequestTimeout);
         return await connections.ExecuteAsync(clusterId, clientConfig, Fingerprint(yaml, entity.Context), call, ct);
@@ -166,7 +175,7 @@ public sealed class ClusterRegistry(
         {
             version = (await ExecuteAsync(clusterId, (c, t) => c.Version.GetCodeAsync(t), ct)).GitVersion;
         }
-        catch (FleetException e) when (e.Kind is FleetErrorKind.Unavailable or FleetErrorKind.UpstreamTimeout or FleetErrorKind.UpstreamUnreachable)
+        catch (FleetException e) when (e.Kind is FleetErrorKind.Unavailable or FleetErrorKind.UpstreamTimeout or FleetErrorKind.UpstreamUnreachable or FleetErrorKind.Validation)
         {
             error = e.Message;
         }

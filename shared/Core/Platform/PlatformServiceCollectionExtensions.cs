@@ -1,4 +1,5 @@
 using Fleet.Core.Platform.Docker;
+using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Health;
 using Fleet.Core.Platform.Mqtt;
 using Fleet.Core.Platform.Storage;
@@ -26,6 +27,9 @@ public static class PlatformServiceCollectionExtensions
             .AddCheck<MqttHealthCheck>("mqtt", timeout: HealthProbeTimeout)
             .AddCheck<DockerHealthCheck>("docker", timeout: HealthProbeTimeout);
         services.AddSingleton<FleetHealth>();
+        services.AddSingleton<IEventBus, InProcessEventBus>();
+        // The durable engine, once for every family; families add their tasks with AddDurableTasks.
+        services.AddFleetDurableTask(configuration);
         services.AddFleetTable(StorageHealthCheck.Table);
         return services;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Fleet.Core.Kubernetes;
+using Fleet.Functions.Platform.Auth;
 using Fleet.KubeEmulator;
 using Fleet.Tests.Support;
 using Polly.CircuitBreaker;
@@ -23,21 +24,23 @@ public sealed class ClusterBreakerTests
         {
             ["Kubernetes:BreakerMinimumThroughput"] = "3",
             ["Kubernetes:BreakerBreakDuration"] = "00:00:02",
+            ["RateLimits__Scale"] = "100",
         });
-        var add = await app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+        var admin = await app.LoginAsync(FleetRole.Admin);
+        var add = await admin.PostAsJsonAsync("/api/kubilitics/v1/clusters",
             new { kubeconfig_base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(cluster.KubeconfigYaml())), name = $"brk-{Guid.NewGuid():N}"[..16] });
         Assert.Equal(HttpStatusCode.Created, add.StatusCode);
         var id = (string)JsonNode.Parse(await add.Content.ReadAsStringAsync())!["id"]!;
         var registry = app.Services.GetRequiredService<ClusterRegistry>();
         var connections = app.Services.GetRequiredService<ClusterConnections>();
-        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary")).StatusCode);
 
         await cluster.DisposeAsync();
         var codes = new List<HttpStatusCode>();
         HttpResponseMessage? open = null;
         for (var i = 0; i < 10; i++)
         {
-            var r = await app.Client.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary");
+            var r = await admin.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary");
             codes.Add(r.StatusCode);
             if (r.StatusCode == HttpStatusCode.ServiceUnavailable) { open = r; break; }
         }
@@ -53,7 +56,7 @@ public sealed class ClusterBreakerTests
         // Same port, same token: the cluster is back; after the break the breaker lets a call through and closes.
         await using var again = await KubeEmulatorServer.StartAsync(options);
         await Task.Delay(2500);
-        var ok = await app.Client.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary");
+        var ok = await admin.GetAsync($"/api/kubilitics/v1/clusters/{id}/summary");
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(CircuitState.Closed, connections.BreakerState(id));
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Fleet.Core.Kubernetes;
+using Fleet.Functions.Platform.Auth;
 using Fleet.KubeEmulator;
 using Fleet.Tests.Support;
 
@@ -16,11 +17,13 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
 {
     private KubeEmulatorServer _cluster = null!;
     private FleetApp _app = null!;
+    private HttpClient _admin = null!;
 
     public async Task InitializeAsync()
     {
         _cluster = await KubeEmulatorServer.StartAsync();
-        _app = await FleetApp.StartAsync();
+        _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
+        _admin = await _app.LoginAsync(FleetRole.Admin);
     }
 
     public async Task DisposeAsync()
@@ -36,7 +39,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     public async Task Add_from_base64_is_saved_connected_and_seen_by_both_views()
     {
         var name = Unique("prod");
-        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+        var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters",
             new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("emu-ctx")), context = "emu-ctx", name });
         var text = await r.Content.ReadAsStringAsync();
         Assert.True(r.StatusCode == HttpStatusCode.Created, text);
@@ -52,12 +55,12 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Assert.DoesNotContain(_cluster.Token, text);
         var id = (string)c["id"]!;
 
-        var list = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
+        var list = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
         Assert.Contains(list, x => (string?)x!["id"] == id);
-        var one = JsonNode.Parse(await _app.Client.GetStringAsync($"/api/kubilitics/v1/clusters/{id}"))!;
+        var one = JsonNode.Parse(await _admin.GetStringAsync($"/api/kubilitics/v1/clusters/{id}"))!;
         Assert.Equal(name, (string?)one["name"]);
 
-        var snapText = await _app.Client.GetStringAsync("/api/snap/config/clusters/list");
+        var snapText = await _admin.GetStringAsync("/api/snap/config/clusters/list");
         Assert.DoesNotContain(_cluster.Token, snapText);
         var snap = JsonNode.Parse(snapText)!;
         Assert.True((bool)snap["success"]!);
@@ -66,12 +69,12 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Assert.Equal("kubeconfig", (string?)view["auth_type"]);
 
         // The live call goes through the stored, encrypted kubeconfig.
-        var summary = JsonNode.Parse(await _app.Client.GetStringAsync($"/api/kubilitics/v1/clusters/{id}/summary"))!;
+        var summary = JsonNode.Parse(await _admin.GetStringAsync($"/api/kubilitics/v1/clusters/{id}/summary"))!;
         Assert.Equal(2, (int)summary["node_count"]!);
         Assert.True((int)summary["namespace_count"]! >= 3);
 
         // A second cluster with the same name is a conflict.
-        var dup = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+        var dup = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters",
             new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("emu-ctx")), name });
         Assert.Equal(HttpStatusCode.Conflict, dup.StatusCode);
     }
@@ -80,7 +83,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     public async Task Kubeconfig_is_encrypted_at_rest()
     {
         var name = Unique("enc");
-        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml()), name });
+        var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml()), name });
         var id = (string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!;
         var table = new Azure.Data.Tables.TableClient(Peers.Storage, ClusterRegistry.Table);
         var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(ClusterEntity.ClusterPartition, id)).Value;
@@ -96,14 +99,21 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var path = Path.Combine(Directory.CreateTempSubdirectory("kcfg-").FullName, "config");
         _cluster.WriteKubeconfig(path, "from-path");
         var name = Unique("path");
-        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_path = path, context = "from-path", name });
+        var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_path = path, context = "from-path", name });
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var id = (string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!;
 
-        var del = await _app.Client.DeleteAsync($"/api/kubilitics/v1/clusters/{id}");
+        // Kubilitics refuses a DELETE without the confirmation header, and nothing is removed.
+        var unconfirmed = await _admin.DeleteAsync($"/api/kubilitics/v1/clusters/{id}");
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/api/kubilitics/v1/clusters/{id}")).StatusCode);
+
+        var confirmed = new HttpRequestMessage(HttpMethod.Delete, $"/api/kubilitics/v1/clusters/{id}");
+        confirmed.Headers.Add("X-Confirm-Destructive", "true");
+        var del = await _admin.SendAsync(confirmed);
         Assert.Equal(HttpStatusCode.OK, del.StatusCode);
         Assert.Equal("Cluster removed", (string?)JsonNode.Parse(await del.Content.ReadAsStringAsync())!["message"]);
-        var gone = await _app.Client.GetAsync($"/api/kubilitics/v1/clusters/{id}");
+        var gone = await _admin.GetAsync($"/api/kubilitics/v1/clusters/{id}");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Contains(id, (string?)JsonNode.Parse(await gone.Content.ReadAsStringAsync())!["error"]);
     }
@@ -115,18 +125,18 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     [InlineData("""{"context":"x"}""", "kubeconfig_path or kubeconfig_base64 is required")]
     public async Task Bad_kubeconfig_is_400_naming_the_problem_and_nothing_is_saved(string body, string expected)
     {
-        var before = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
-        var r = await _app.Client.PostAsync("/api/kubilitics/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"));
+        var before = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
+        var r = await _admin.PostAsync("/api/kubilitics/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains(expected, (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
-        var after = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
+        var after = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
         Assert.True(after <= before + 0 || after == before, "nothing may be saved");
     }
 
     [Fact]
     public async Task Unknown_context_is_400_naming_it()
     {
-        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+        var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters",
             new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("real")), context = "missing-ctx" });
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains("missing-ctx", (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
@@ -137,9 +147,9 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     {
         var name = Unique("dead");
         var yaml = _cluster.KubeconfigYaml("dead").Replace(_cluster.BaseUrl, $"https://127.0.0.1:{Peers.FreePort()}");
-        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(yaml), name });
+        var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(yaml), name });
         Assert.Equal(HttpStatusCode.BadGateway, r.StatusCode);
-        var list = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
+        var list = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
         Assert.DoesNotContain(list, x => (string?)x!["name"] == name);
     }
 
@@ -152,7 +162,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("KUBECONFIG", path);
         try
         {
-            var found = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters/discover"))!.AsArray();
+            var found = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters/discover"))!.AsArray();
             var d = Assert.Single(found)!;
             Assert.Equal("discover-me", (string?)d["context"]);
             Assert.Equal(_cluster.BaseUrl, (string?)d["server_url"]);
@@ -167,7 +177,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     public async Task Snap_create_update_delete_round_trip_with_seed_shapes()
     {
         var name = Unique("snapc");
-        var create = await _app.Client.PostAsJsonAsync("/api/snap/config/clusters/create", new
+        var create = await _admin.PostAsJsonAsync("/api/snap/config/clusters/create", new
         {
             name, api_server_url = _cluster.BaseUrl, auth_type = "kubeconfig",
             kubeconfig_content = B64(_cluster.KubeconfigYaml()), registry_name = "nexus-registry",
@@ -177,7 +187,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Assert.True((bool)body["success"]!);
         Assert.Equal("nexus-registry", (string?)body["cluster"]!["registry_name"]);
 
-        var mismatch = await _app.Client.PostAsJsonAsync("/api/snap/config/clusters/create", new
+        var mismatch = await _admin.PostAsJsonAsync("/api/snap/config/clusters/create", new
         {
             name = Unique("snapm"), api_server_url = "https://elsewhere:6443", auth_type = "kubeconfig",
             kubeconfig_content = B64(_cluster.KubeconfigYaml()),
@@ -188,14 +198,14 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Assert.Equal("VALIDATION_ERROR", (string?)m["code"]);
         Assert.Contains("api_server_url", (string?)m["details"]);
 
-        var update = await _app.Client.PutAsJsonAsync("/api/snap/config/clusters/update", new { name, registry_name = "harbor" });
+        var update = await _admin.PutAsJsonAsync("/api/snap/config/clusters/update", new { name, registry_name = "harbor" });
         Assert.True(update.StatusCode == HttpStatusCode.OK, await update.Content.ReadAsStringAsync());
         Assert.Equal("harbor", (string?)JsonNode.Parse(await update.Content.ReadAsStringAsync())!["cluster"]!["registry_name"]);
 
         var del = new HttpRequestMessage(HttpMethod.Delete, "/api/snap/config/clusters/delete") { Content = JsonContent.Create(new { name }) };
-        Assert.Equal(HttpStatusCode.OK, (await _app.Client.SendAsync(del)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.SendAsync(del)).StatusCode);
         var missing = new HttpRequestMessage(HttpMethod.Delete, "/api/snap/config/clusters/delete") { Content = JsonContent.Create(new { name }) };
-        var gone = await _app.Client.SendAsync(missing);
+        var gone = await _admin.SendAsync(missing);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Equal("CLUSTER_NOT_FOUND", (string?)JsonNode.Parse(await gone.Content.ReadAsStringAsync())!["code"]);
     }
