@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
+using Fleet.Core.Platform.Timers.Sweeps;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;
 using Fleet.Functions.Platform.Health;
 using Fleet.Functions.Platform.Http;
 using Fleet.Functions.Platform.Metrics;
+using Fleet.Functions.Timers;
 using Prometheus;
 
 namespace Fleet.Functions.Platform;
@@ -20,6 +22,9 @@ public static class PlatformModule
         // Read settings when first needed, so that configuration added after this call still counts.
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
+        // The durable engine (timer fan-out, long work) and the timer runtime with the platform's own sweeps.
+        services.AddFleetDurableTask(builder.Configuration);
+        services.AddPlatformSweeps();
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -51,12 +56,13 @@ public static class PlatformModule
         app.UseRouting();
     }
 
-    /// <summary>The platform's own routes: health, API documents, Prometheus metrics.</summary>
+    /// <summary>The platform's own routes: health, timers, API documents, Prometheus metrics.</summary>
     public static RouteGroupBuilder MapFleetPlatform(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<HttpSettings>();
         var api = app.MapGroup("/" + settings.RoutePrefix);
         api.MapPlatformHealth();
+        api.MapTimerFunctions();
         app.MapFleetApiDocuments(settings);
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         return api;
