@@ -52,6 +52,23 @@ public sealed class TimerCatchUpTests
         Assert.Empty(runs);
     }
 
+    [Fact]
+    public async Task RunOnStartup_runs_once_at_start_without_claiming_a_tick()
+    {
+        var timer = TimerTests.UniqueName("startup");
+        var runs = new ConcurrentBag<TimerRun>();
+        await using var app = await FleetApp.StartAsync(
+            settings: new Dictionary<string, string?> { [$"Timers__{timer}__RunOnStartup"] = "true" },
+            configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "0 0 0 1 1 *", "a", runs)));
+        await TimerTests.Eventually(() => !runs.IsEmpty, TimeSpan.FromSeconds(15), "the startup run");
+        var run = Assert.Single(runs);
+        Assert.True(run.IsStartupRun);
+        Assert.False(run.IsPastDue);
+        var row = await app.Services.GetRequiredService<TimerStatusStore>().GetAsync(timer);
+        Assert.Null(row!.Last);
+        Assert.Equal(1, row.Runs);
+    }
+
     /// <summary>Writes the status row as a host that ran the timer at <paramref name="last"/> and then stopped would have left it.</summary>
     private static async Task SeedStatusAsync(string timer, DateTimeOffset last, DateTimeOffset next)
     {

@@ -8,7 +8,7 @@ public sealed class TimerInfo
     /// <summary>The schedule occurrence this run stands for (UTC); on a startup run, the start time.</summary>
     public required DateTimeOffset ScheduledTime { get; init; }
 
-    /// <summary>True when the run starts late: a tick missed while no host was running, or a run that overran the next tick.</summary>
+    /// <summary>True when the run is late: a tick missed while no host was running, one passed while the previous run overran, or a takeover from a host that died.</summary>
     public bool IsPastDue { get; init; }
 
     /// <summary>True for the extra run made because of RunOnStartup; it claims no tick.</summary>

@@ -58,8 +58,9 @@ internal sealed class TimerLease(FleetStorage storage, string timerName)
     {
         if (_client is null || _expires <= DateTimeOffset.UtcNow) return;
         _expires = DateTimeOffset.MinValue;
+        // Best effort: an unreleased lease only delays the next host by one lease period.
         try { await _client.ReleaseAsync(cancellationToken: ct); }
-        catch (RequestFailedException) { /* already lost: nothing to give up */ }
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException or IOException or HttpRequestException) { }
     }
 
     private async Task<BlobLeaseClient> CreateClientAsync(CancellationToken ct)

@@ -10,19 +10,24 @@ namespace Fleet.Core.Platform.Timers;
 /// </summary>
 internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, TimerStatusStore store, TimeProvider clock, ILogger log)
 {
-    /// <summary>A run starting later than this after its tick is past due.</summary>
-    public static readonly TimeSpan PastDueTolerance = TimeSpan.FromSeconds(1);
+    /// <summary>A run of an awaited tick that starts later than this after it is past due (a lease takeover after a crash).</summary>
+    public static readonly TimeSpan PastDueTolerance = TimeSpan.FromSeconds(5);
 
     /// <summary>How soon a host that lost the lease race looks again.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly TimerLease _lease = new(storage, timer.Name);
 
+    /// <summary>The tick this host last slept until; a due tick it did not wait for was missed (downtime or an overrun).</summary>
+    private DateTimeOffset? _awaited;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var renewal = RenewLeaseAsync(ct);
         try
         {
+            // Decide the holder before the first tick, so that tick does not pay for creating the lease blob.
+            await TryTakeLeaseAtStartAsync(ct);
             if (timer.RunOnStartup) await RunOnStartupAsync(ct);
             while (!ct.IsCancellationRequested)
             {
@@ -60,10 +65,12 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
         if (due > now)
         {
             // Re-read after waking: another host may have claimed the tick meanwhile.
+            _awaited = due;
             await Delay(due - now, ct);
             return;
         }
-        if (!await _lease.TryHoldAsync(ct))
+        // The renewal loop keeps a held lease fresh, so a holder spends no request here.
+        if (!_lease.IsHeld && !await _lease.TryHoldAsync(ct))
         {
             await Delay(RetryDelay, ct);
             return;
@@ -76,25 +83,43 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
         {
             TimerName = timer.Name,
             ScheduledTime = due,
-            IsPastDue = now - due > PastDueTolerance,
+            IsPastDue = due != _awaited || now - due > PastDueTolerance,
             ScheduleStatus = new ScheduleStatus(previous, next, now),
         };
         if (info.IsPastDue) log.LogWarning("Timer {Timer}: running tick {Tick:o} late (past due)", timer.Name, due);
         await InvokeAsync(info, ct);
     }
 
+    private async Task TryTakeLeaseAtStartAsync(CancellationToken ct)
+    {
+        try { await _lease.TryHoldAsync(ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e) { log.LogWarning(e, "Timer {Timer}: could not take the lease at start; trying again at the first tick", timer.Name); }
+    }
+
     private async Task RunOnStartupAsync(CancellationToken ct)
     {
-        if (!await _lease.TryHoldAsync(ct)) return;
-        var now = clock.GetUtcNow();
-        var row = await store.GetAsync(timer.Name, ct);
-        await InvokeAsync(new TimerInfo
+        try
         {
-            TimerName = timer.Name,
-            ScheduledTime = now,
-            IsStartupRun = true,
-            ScheduleStatus = new ScheduleStatus(row?.Last, timer.NextAfter(now), now),
-        }, ct);
+            if (!await _lease.TryHoldAsync(ct)) return;
+            var now = clock.GetUtcNow();
+            var row = await store.GetAsync(timer.Name, ct);
+            await InvokeAsync(new TimerInfo
+            {
+                TimerName = timer.Name,
+                ScheduledTime = now,
+                IsStartupRun = true,
+                ScheduleStatus = new ScheduleStatus(row?.Last, timer.NextAfter(now), now),
+            }, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // The scheduled runs must not depend on the optional startup run.
+            log.LogError(e, "Timer {Timer}: the startup run could not be made", timer.Name);
+        }
     }
 
     private async Task InvokeAsync(TimerInfo info, CancellationToken ct)
