@@ -32,7 +32,10 @@ if [ -z "${AzureWebJobsStorage:-}" ] || [ "${AzureWebJobsStorage}" = "UseDevelop
   echo "Azurite on 127.0.0.1:$bp-$tp, data in $PEERS_DIR" >&2
 fi
 
-dotnet build "$ROOT/functions/Fleet.Functions.csproj" -nologo -v q -clp:ErrorsOnly
+# Restoring asks the package registry every time (about a minute here); skip it once packages are in place.
+restore=()
+[ -f "$ROOT/functions/obj/project.assets.json" ] && restore=(--no-restore)
+dotnet build "$ROOT/functions/Fleet.Functions.csproj" -nologo -v q -clp:ErrorsOnly "${restore[@]}"
 dotnet "$ROOT/functions/bin/Debug/net10.0/Fleet.Functions.dll" "$@" &
 HOST_PID=$!
 wait "$HOST_PID"

@@ -8,6 +8,7 @@ public static class KubiliticsModule
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
         group.MapKubiliticsHealth();
+        group.MapKubiliticsClusters();
         return group;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fleet.Core.Kubernetes;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
 using Fleet.Core.Platform.Timers.Sweeps;
@@ -22,6 +23,7 @@ public static class PlatformModule
         // Read settings when first needed, so that configuration added after this call still counts.
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
+        services.AddFleetClusters(builder.Configuration);
         // The durable engine (timer fan-out, long work) and the timer runtime with the platform's own sweeps.
         services.AddFleetDurableTask(builder.Configuration);
         services.AddPlatformSweeps();

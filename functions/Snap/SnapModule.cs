@@ -5,5 +5,9 @@ public static class SnapModule
 {
     public static IServiceCollection AddSnap(this IServiceCollection services, IConfiguration configuration) => services;
 
-    public static RouteGroupBuilder MapSnapApi(this RouteGroupBuilder group) => group;
+    public static RouteGroupBuilder MapSnapApi(this RouteGroupBuilder group)
+    {
+        group.MapSnapClusters();
+        return group;
+    }
 }

@@ -34,6 +34,9 @@ public abstract class DurableFixture : IAsyncLifetime
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        // FLEET_TEST_LOG=1 shows the engine's logs when a test needs explaining.
+        if (Environment.GetEnvironmentVariable("FLEET_TEST_LOG") is { Length: > 0 } logFile)
+            builder.Logging.AddProvider(new FileLoggerProvider(logFile)).SetMinimumLevel(LogLevel.Debug);
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddFleetDurableTask(builder.Configuration, TestTasks.Register);
@@ -64,5 +67,28 @@ public sealed class AzuriteFixture : DurableFixture
                 "Start it with infra/peers/start-all.sh and source its peers.env, then run the tests again.");
         settings["AzureWebJobsStorage"] = cs;
         settings["Durable:Backend"] = "AzureStorage";
+    }
+}
+
+/// <summary>Appends log lines to a file (test diagnostics only).</summary>
+internal sealed class FileLoggerProvider(string path) : ILoggerProvider
+{
+    private static readonly object Gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new FileLogger(path, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class FileLogger(string path, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => category.StartsWith("Fleet", StringComparison.Ordinal);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            lock (Gate) File.AppendAllText(path, $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)} {exception}\n");
+        }
     }
 }

@@ -9,6 +9,8 @@ namespace Fleet.Core.Platform;
 
 public static class PlatformServiceCollectionExtensions
 {
+    public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Storage, MQTT (embedded broker when none is configured), Docker and the health probes.</summary>
     public static IServiceCollection AddFleetCorePlatform(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,10 +20,11 @@ public static class PlatformServiceCollectionExtensions
         services.AddHostedService<EmbeddedMqttBroker>();
         services.AddSingleton<MqttConnection>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttConnection>());
+        // Each probe is bounded, so a peer that does not answer cannot hold the health route for the SDKs' retry budgets.
         services.AddHealthChecks()
-            .AddCheck<StorageHealthCheck>("storage")
-            .AddCheck<MqttHealthCheck>("mqtt")
-            .AddCheck<DockerHealthCheck>("docker");
+            .AddCheck<StorageHealthCheck>("storage", timeout: HealthProbeTimeout)
+            .AddCheck<MqttHealthCheck>("mqtt", timeout: HealthProbeTimeout)
+            .AddCheck<DockerHealthCheck>("docker", timeout: HealthProbeTimeout);
         services.AddSingleton<FleetHealth>();
         services.AddFleetTable(StorageHealthCheck.Table);
         return services;

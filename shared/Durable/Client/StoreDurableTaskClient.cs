@@ -31,7 +31,19 @@ internal sealed class StoreDurableTaskClient(TaskHub hub) : DurableTaskClient(hu
         }, ct);
         hub.Notifier.Notify(instanceId);
         TimeSpan? delay = scheduled > now ? Min(scheduled.Value - now, TimeSpan.FromDays(6)) : null;
-        await Store.SendAsync(new TaskMessage
+        try
+        {
+            await SendStartAsync();
+        }
+        catch
+        {
+            // Without its start message the row would say Pending forever: take it back, and let the caller retry.
+            try { await Store.DeleteInstanceAsync(instanceId, CancellationToken.None); } catch { /* best effort */ }
+            hub.Notifier.Notify(instanceId);
+            throw;
+        }
+
+        Task SendStartAsync() => Store.SendAsync(new TaskMessage
         {
             InstanceId = instanceId,
             ExecutionId = executionId,

@@ -42,7 +42,17 @@ internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry regist
             }
         }
         outcome.Timestamp = DateTime.UtcNow;
-        await hub.Store.SendAsync(new TaskMessage { InstanceId = m.InstanceId, ExecutionId = m.ExecutionId, Event = outcome }, false, null, ct);
+        try
+        {
+            await hub.Store.SendAsync(new TaskMessage { InstanceId = m.InstanceId, ExecutionId = m.ExecutionId, Event = outcome }, false, null, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The result was not delivered: run the activity again soon rather than after the visibility timeout (at least once).
+            _log.LogWarning(ex, "Result of activity {Name} for {InstanceId} could not be sent; retrying the work item.", scheduled.Name, m.InstanceId);
+            try { await hub.Store.AbandonAsync(item, TimeSpan.FromSeconds(1), ct); } catch { /* the visibility timeout brings it back */ }
+            return;
+        }
         await hub.Store.DeleteAsync(item, ct);
     }
 

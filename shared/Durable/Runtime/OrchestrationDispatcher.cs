@@ -54,6 +54,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
 
     private async Task ProcessLockedAsync(string instanceId, List<QueueItem> items, CancellationToken ct)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var state = await LoadAsync(instanceId, ct);
         var now = DateTime.UtcNow;
         var cur = state;
@@ -111,7 +112,17 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             }
             if (cur.IsFinal)
             {
-                drop.Add(item);
+                // After ContinueAsNew the next execution's start is on its way; events for it wait for it.
+                if (cur.Status == OrchestrationRuntimeStatus.ContinuedAsNew && item.DequeueCount < 50)
+                    later.Add((item, item.DequeueCount < 5 ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
+                else
+                    drop.Add(item);
+                continue;
+            }
+            if (e.EventType == EventType.TimerFired && e.FireAt is { } due && due > now.AddMilliseconds(5))
+            {
+                // Delivered early (queue delays are coarse): hide it again until it is due.
+                later.Add((item, due - now));
                 continue;
             }
             if (InstanceState.IsCompletion(e.EventType))
@@ -132,6 +143,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
 
         if (accepted.Count == 0)
         {
+            _log.LogDebug("Episode {InstanceId}: nothing new ({Dropped} dropped, {Later} deferred).", instanceId, drop.Count, later.Count);
             // Redelivered messages mean a previous checkpoint may have stopped before updating the Instances row (DurableTask #1252).
             if (sawDuplicate && cur.Started is not null) await WriteInstanceRowAsync(cur, now, ct);
             await FinishAsync(drop, later, ct);
@@ -205,6 +217,9 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
 
         // 4. Only now are the consumed messages gone.
         await FinishAsync(accepted.Concat(drop).ToList(), later, ct);
+        if (_log.IsEnabled(LogLevel.Debug))
+            _log.LogDebug("Episode {InstanceId}: {Accepted} accepted, {Dropped} dropped, {Later} deferred, {Events} events, {Outbound} sent, {Ms:F1} ms.",
+                instanceId, accepted.Count, drop.Count, later.Count, newEvents.Count, outbound.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private static string? StartExecutionId(List<QueueItem> accepted)

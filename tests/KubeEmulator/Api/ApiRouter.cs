@@ -51,20 +51,14 @@ public sealed class ApiRouter(EmulatorState state, Func<string> serverAddress)
                     }
                     await GroupVersion(http, seg[1], seg[2], seg[3..]);
                     return;
-                case "openapi":
-                    // Minimal documents: kubectl only needs them for validation, which it skips when they are empty.
-                    if (seg.Length >= 2 && seg[1] == "v3") { await HttpJson.Write(http, 200, new JsonObject { ["paths"] = new JsonObject() }); return; }
-                    if (seg.Length >= 2 && seg[1] == "v2")
-                    {
-                        await HttpJson.Write(http, 200, new JsonObject
-                        {
-                            ["swagger"] = "2.0",
-                            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = state.Options.ServerVersion },
-                            ["paths"] = new JsonObject(), ["definitions"] = new JsonObject(),
-                        });
-                        return;
-                    }
-                    break;
+                case "openapi" when seg.Length >= 2 && seg[1] == "v3":
+                    // kubectl reads these to learn that the server validates fields itself.
+                    var doc = seg.Length == 2 ? OpenApiDocuments.Root(state.Registry)
+                        : seg[2] == "api" && seg.Length == 4 ? OpenApiDocuments.GroupVersion(state.Registry, "", seg[3])
+                        : seg[2] == "apis" && seg.Length == 5 ? OpenApiDocuments.GroupVersion(state.Registry, seg[3], seg[4])
+                        : null;
+                    await HttpJson.Write(http, 200, doc ?? throw ApiException.ResourceNotFound());
+                    return;
             }
             throw ApiException.ResourceNotFound();
         }
@@ -74,6 +68,12 @@ public sealed class ApiRouter(EmulatorState state, Func<string> serverAddress)
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What the real server answers for a handler panic: an InternalError Status.
+            if (!http.Response.HasStarted)
+                await HttpJson.Write(http, 500, KubeStatus.Failure(500, "InternalError", $"Internal error occurred: {e.Message}"));
         }
     }
 

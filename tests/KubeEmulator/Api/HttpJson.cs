@@ -11,7 +11,7 @@ public static class HttpJson
     {
         http.Response.StatusCode = code;
         http.Response.ContentType = contentType;
-        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+        await http.Response.WriteAsync(Json.Serialize(body), http.RequestAborted);
     }
 
     public static Task WriteError(HttpContext http, ApiException e) => Write(http, e.Code, e.ToStatus());

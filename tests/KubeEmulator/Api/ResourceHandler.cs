@@ -127,6 +127,9 @@ public sealed class ResourceHandler(EmulatorState state)
                 await HttpJson.Write(http, 200, Output(rt, updated));
                 return;
             }
+            case "PATCH" when (http.Request.ContentType ?? "").StartsWith("application/apply-patch", StringComparison.Ordinal):
+                await Apply(http, p);
+                return;
             case "PATCH":
             {
                 var updated = await Patch(http, p, UpdateKind.Main);
@@ -135,6 +138,12 @@ public sealed class ResourceHandler(EmulatorState state)
             }
             case "DELETE":
             {
+                var options = await DeleteOptions(http);
+                var current = Store.Get(rt, p.Namespace, p.Name!) ?? throw ApiException.NotFound(rt.Plural, rt.Group, p.Name!);
+                CheckPreconditions(rt, current, options);
+                if (IsDryRun(http)) { await HttpJson.Write(http, 200, Output(rt, current)); return; }
+                var propagation = http.Request.Query["propagationPolicy"].FirstOrDefault() ?? Json.Str(options, "propagationPolicy");
+                if (propagation == "Orphan") Orphan(Json.Uid(current)!);
                 var gone = Store.Delete(rt, p.Namespace, p.Name!);
                 if (rt is { Group: "", Plural: "pods" }) state.Kubelet.ForgetPod(p.Namespace!, p.Name!);
                 // Pods, namespaces and custom resources answer with the object; other built-ins with a Status.
@@ -144,6 +153,65 @@ public sealed class ResourceHandler(EmulatorState state)
             }
         }
         throw ApiException.MethodNotAllowed("the server does not allow this method on the requested resource");
+    }
+
+    /// <summary>
+    /// Server-side apply, approximated: the applied configuration (JSON, which is also YAML) creates the
+    /// object or is merged into it like a strategic merge patch. Field ownership is not tracked.
+    /// </summary>
+    private async Task Apply(HttpContext http, ResourcePath p)
+    {
+        var rt = p.Type;
+        JsonObject body;
+        try { body = await HttpJson.ReadObject(http); }
+        catch (ApiException) { throw new ApiException(415, "UnsupportedMediaType", "the emulator accepts apply patches in their JSON form only"); }
+        var existing = Store.Get(rt, p.Namespace, p.Name!);
+        if (existing is null)
+        {
+            Json.Meta(body)["name"] = p.Name;
+            body["apiVersion"] = rt.GroupVersion;
+            Validate(rt, body);
+            await HttpJson.Write(http, 201, Output(rt, Store.Create(rt, p.Namespace, body)));
+            return;
+        }
+        var merged = IsBuiltIn(rt) ? StrategicMergePatch.Apply(existing, body) : (JsonObject)MergePatch.Apply(existing, body)!;
+        if (Json.Str(body, "metadata", "resourceVersion") is null) Json.Meta(merged).Remove("resourceVersion");
+        await HttpJson.Write(http, 200, Output(rt, Store.Update(rt, p.Namespace, p.Name!, merged, UpdateKind.Main)));
+    }
+
+    private static async Task<JsonObject?> DeleteOptions(HttpContext http)
+    {
+        if (http.Request.ContentLength is null or 0 && !http.Request.Headers.ContainsKey("Transfer-Encoding")) return null;
+        using var reader = new StreamReader(http.Request.Body);
+        var text = await reader.ReadToEndAsync(http.RequestAborted);
+        return string.IsNullOrWhiteSpace(text) ? null : Json.Parse(text);
+    }
+
+    private static void CheckPreconditions(ResourceType rt, JsonObject current, JsonObject? options)
+    {
+        var name = Json.Name(current);
+        if (Json.Str(options, "preconditions", "uid") is { } uid && uid != Json.Uid(current))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {rt.Plural} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {Json.Uid(current)}");
+        if (Json.Str(options, "preconditions", "resourceVersion") is { } rv && rv != Json.Str(current, "metadata", "resourceVersion"))
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {rt.Plural} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {Json.Str(current, "metadata", "resourceVersion")}");
+    }
+
+    /// <summary>propagationPolicy=Orphan: dependents lose the ownerReference instead of being collected.</summary>
+    private void Orphan(string ownerUid)
+    {
+        foreach (var t in state.Registry.All.Where(t => !t.ReadOnly).DistinctBy(t => t.StorageKey))
+            foreach (var o in Store.List(t, null).Items)
+            {
+                var refs = Json.At(o, "metadata", "ownerReferences") as JsonArray;
+                if (refs is null || !refs.OfType<JsonObject>().Any(r => Json.Str(r, "uid") == ownerUid)) continue;
+                var next = Json.Clone(o);
+                var kept = new JsonArray(refs.OfType<JsonObject>().Where(r => Json.Str(r, "uid") != ownerUid).Select(r => (JsonNode?)r.DeepClone()).ToArray());
+                if (kept.Count == 0) Json.Meta(next).Remove("ownerReferences"); else Json.Meta(next)["ownerReferences"] = kept;
+                Json.Meta(next).Remove("resourceVersion");
+                Store.Update(t, Json.Namespace(o), Json.Name(o), next, UpdateKind.Full);
+            }
     }
 
     private static bool IsBuiltIn(ResourceType rt) => BuiltInResources.All.Contains(rt);

@@ -67,9 +67,18 @@ public sealed class WatchStream(EmulatorState state)
                     continue;
                 }
                 lastRv = e.ResourceVersion;
-                if (!query.Matches(e.Object)) continue;
                 if (name is not null && Json.Name(e.Object) != name) continue;
-                await WriteLine(http, new JsonObject { ["type"] = e.Type, ["object"] = ResourceHandler.Output(rt, e.Object) });
+                var type = e.Type;
+                var matches = query.Matches(e.Object);
+                if (type == "MODIFIED" && e.Previous is not null)
+                {
+                    // Leaving or entering the selection looks like a delete or an add to a filtered watch.
+                    var matched = query.Matches(e.Previous);
+                    if (matched && !matches) { type = "DELETED"; matches = true; }
+                    else if (!matched && matches) type = "ADDED";
+                }
+                if (!matches) continue;
+                await WriteLine(http, new JsonObject { ["type"] = type, ["object"] = ResourceHandler.Output(rt, e.Object) });
             }
         }
         catch (OperationCanceledException) { }
@@ -78,7 +87,7 @@ public sealed class WatchStream(EmulatorState state)
 
     private static async Task WriteLine(HttpContext http, JsonObject e)
     {
-        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(e.ToJsonString() + "\n"), http.RequestAborted);
+        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(Json.Serialize(e) + "\n"), http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }
 }

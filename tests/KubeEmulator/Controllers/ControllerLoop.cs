@@ -22,6 +22,8 @@ public sealed class ControllerLoop : IAsyncDisposable
             new GarbageCollector(state),
             new DeploymentController(state, events),
             new ReplicaSetController(state, events),
+            new StatefulSetController(state, events),
+            new DaemonSetController(state, events),
             new JobController(state, events),
             new PodLifecycle(state, events),
             new EndpointsController(state),
@@ -62,6 +64,11 @@ public sealed class ControllerLoop : IAsyncDisposable
             catch (ApiException)
             {
                 // A conflict or a vanished object: the write that caused it triggers another pass.
+            }
+            catch (Exception e)
+            {
+                // One broken object must not stop every controller; report it and carry on.
+                Console.Error.WriteLine($"kube-emulator: {c.GetType().Name} failed: {e}");
             }
         }
     }

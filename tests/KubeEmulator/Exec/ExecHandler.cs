@@ -76,8 +76,8 @@ public sealed class ExecHandler(EmulatorState state)
                 ["metadata"] = new JsonObject(), ["status"] = "Failure",
                 ["message"] = $"failed to exec in container: failed to start exec: {r.StartError}",
                 ["reason"] = "InternalError", ["code"] = 500,
-            }.ToJsonString();
-        if (r.ExitCode == 0) return new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }.ToJsonString();
+            }.Serialize();
+        if (r.ExitCode == 0) return new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Success" }.Serialize();
         return new JsonObject
         {
             ["metadata"] = new JsonObject(), ["status"] = "Failure",
@@ -87,7 +87,7 @@ public sealed class ExecHandler(EmulatorState state)
             {
                 ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = r.ExitCode.ToString() }),
             },
-        }.ToJsonString();
+        }.Serialize();
     }
 
     // The older protocols carry only an error text on channel 3, and nothing on success.

@@ -38,6 +38,9 @@ public static class JsonPatch
     private static string[] Split(string pointer) =>
         pointer.Length == 0 ? [] : pointer[1..].Split('/').Select(s => s.Replace("~1", "/").Replace("~0", "~")).ToArray();
 
+    private static string ParentPointer(string[] parts) =>
+        "/" + string.Join('/', parts[..^1].Select(p => p.Replace("~", "~0").Replace("/", "~1")));
+
     private static JsonNode? Resolve(JsonNode root, string pointer)
     {
         JsonNode? node = root;
@@ -57,8 +60,7 @@ public static class JsonPatch
     {
         var parts = Split(pointer);
         if (parts.Length == 0) return value ?? throw ApiException.BadRequest("cannot replace the root with null");
-        var parent = Resolve(root, "/" + string.Join('/', parts[..^1].Select(p => p.Replace("~", "~0").Replace("/", "~1"))));
-        if (parts.Length == 1) parent = root;
+        var parent = parts.Length == 1 ? root : Resolve(root, ParentPointer(parts));
         var last = parts[^1];
         switch (parent)
         {
@@ -76,7 +78,8 @@ public static class JsonPatch
     private static void Remove(JsonNode root, string pointer)
     {
         var parts = Split(pointer);
-        var parent = parts.Length == 1 ? root : Resolve(root, "/" + string.Join('/', parts[..^1].Select(p => p.Replace("~", "~0").Replace("/", "~1"))));
+        if (parts.Length == 0) throw ApiException.BadRequest("cannot remove the document root");
+        var parent = parts.Length == 1 ? root : Resolve(root, ParentPointer(parts));
         var last = parts[^1];
         switch (parent)
         {

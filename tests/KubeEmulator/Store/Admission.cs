@@ -57,6 +57,10 @@ public static partial class Admission
                 Json.Obj(obj, "spec")["replicas"] ??= 1;
                 obj["status"] = new JsonObject { ["replicas"] = 0 };
                 break;
+            case ("apps", "daemonsets"):
+                ValidateSelector(rt, obj);
+                obj["status"] = new JsonObject();
+                break;
             case ("batch", "jobs"):
                 DefaultJob(obj);
                 break;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Fleet.KubeEmulator.Store;
@@ -6,6 +8,12 @@ namespace Fleet.KubeEmulator.Store;
 /// <summary>Small helpers over JsonNode for the metadata fields every object carries.</summary>
 public static class Json
 {
+    // Go's encoding/json escapes quotes as \" and leaves other characters alone; match it.
+    private static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The wire form of a node, as the API server writes it.</summary>
+    public static string Serialize(this JsonNode node) => node.ToJsonString(WireOptions);
+
     public static string? Str(JsonNode? node, params string[] path)
     {
         var n = At(node, path);

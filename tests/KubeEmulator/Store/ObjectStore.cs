@@ -185,7 +185,7 @@ public sealed class ObjectStore
             meta["resourceVersion"] = (++_rv).ToString();
             stored = Reorder(next);
             Map(rt)[Key(ns, name)] = stored;
-            var e = Record("MODIFIED", rt, ns, stored);
+            var e = Record("MODIFIED", rt, ns, stored) with { Previous = old };
             if (IsCrd(rt)) Registry.ApplyCrd(stored);
             PublishLocked(e);
         }

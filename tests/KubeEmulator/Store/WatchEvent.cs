@@ -4,8 +4,11 @@ using Fleet.KubeEmulator.Discovery;
 
 namespace Fleet.KubeEmulator.Store;
 
-/// <summary>One change as watchers see it; the object is a snapshot that is never mutated afterwards.</summary>
-public sealed record WatchEvent(string Type, string StorageKey, string? Namespace, JsonObject Object, long ResourceVersion);
+/// <summary>
+/// One change as watchers see it; the object is a snapshot that is never mutated afterwards.
+/// MODIFIED events carry the previous state so filtered watches can turn them into ADDED/DELETED.
+/// </summary>
+public sealed record WatchEvent(string Type, string StorageKey, string? Namespace, JsonObject Object, long ResourceVersion, JsonObject? Previous = null);
 
 /// <summary>A registered watch; disposing it unregisters.</summary>
 public sealed class Watcher : IDisposable

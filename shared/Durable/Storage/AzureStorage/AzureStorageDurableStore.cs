@@ -72,7 +72,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         if (Encoding.UTF8.GetByteCount(text) > LargePayloads.MaxMessageBytes)
             text = BlobMessagePrefix + await _blobs.UploadAsync(message.InstanceId, "message", text, ct);
         // Messages must never expire (the default time-to-live is 7 days): -1 means infinite.
-        await QueueOf(partition).SendMessageAsync(text, delay is { } d && d > TimeSpan.Zero ? d : null, TimeSpan.FromSeconds(-1), ct);
+        await QueueOf(partition).SendMessageAsync(text, delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null, TimeSpan.FromSeconds(-1), ct);
         Wakeups.Signal(partition, delay);
     }
 
@@ -94,6 +94,9 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         }));
     }
 
+    // Queue visibility has whole-second resolution and would truncate: round up so that nothing becomes visible early.
+    private static TimeSpan WholeSeconds(TimeSpan delay) => TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, delay.TotalSeconds)));
+
     private sealed record Receipt(string MessageId, string PopReceipt);
 
     public async Task DeleteAsync(QueueItem item, CancellationToken ct)
@@ -114,7 +117,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         var r = (Receipt)item.Receipt!;
         try
         {
-            var updated = await QueueOf(item.Partition).UpdateMessageAsync(r.MessageId, r.PopReceipt, visibilityTimeout: delay, cancellationToken: ct);
+            var updated = await QueueOf(item.Partition).UpdateMessageAsync(r.MessageId, r.PopReceipt, visibilityTimeout: WholeSeconds(delay), cancellationToken: ct);
             item.Receipt = r with { PopReceipt = updated.Value.PopReceipt };
         }
         catch (RequestFailedException e) when (e.Status is 404 or 400)

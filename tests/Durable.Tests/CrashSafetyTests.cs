@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Fleet.Durable.Client;
+using Fleet.Durable.Runtime;
+using Fleet.Durable.Storage;
+using Fleet.Durable.Storage.InMemory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Durable.Tests;
+
+/// <summary>A failure between any two checkpoint steps (send, history, Instances row, delete) ends with the instance completed,
+/// never stuck Running (DurableTask #1252), and redelivered or duplicated messages are dropped.</summary>
+public sealed class CrashSafetyTests
+{
+    /// <summary>Throws once at the named step, for the named instance status where it applies.</summary>
+    private sealed class FaultInjectingStore(IDurableStore inner) : IDurableStore
+    {
+        public ConcurrentQueue<string> Faults { get; } = new();
+        public int Commits;
+
+        private void Maybe(string step)
+        {
+            if (Faults.TryPeek(out var next) && next == step && Faults.TryDequeue(out _))
+                throw new IOException($"injected failure at {step}");
+        }
+
+        public int PartitionCount => inner.PartitionCount;
+        public QueueWakeups Wakeups => inner.Wakeups;
+        public Task InitializeAsync(CancellationToken ct) => inner.InitializeAsync(ct);
+
+        public Task SendAsync(TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct)
+        {
+            Maybe("send-" + message.Event.EventType);
+            return inner.SendAsync(message, toWorkItems, delay, ct);
+        }
+
+        public Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct) => inner.ReceiveAsync(partition, max, visibility, ct);
+
+        public Task DeleteAsync(QueueItem item, CancellationToken ct)
+        {
+            Maybe("delete");
+            return inner.DeleteAsync(item, ct);
+        }
+
+        public Task AbandonAsync(QueueItem item, TimeSpan delay, CancellationToken ct) => inner.AbandonAsync(item, delay, ct);
+        public Task<HistorySnapshot> LoadHistoryAsync(string instanceId, CancellationToken ct) => inner.LoadHistoryAsync(instanceId, ct);
+
+        public Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Commits);
+            Maybe("commit");
+            return inner.CommitHistoryAsync(instanceId, executionId, reset, existingCount, newEvents, etag, ct);
+        }
+
+        public Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct) => inner.GetInstanceAsync(instanceId, withPayloads, ct);
+
+        public Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct)
+        {
+            Maybe("upsert-" + record.RuntimeStatus);
+            return inner.UpsertInstanceAsync(record, ct);
+        }
+
+        public Task CreateInstanceAsync(InstanceRecord record, CancellationToken ct) => inner.CreateInstanceAsync(record, ct);
+        public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize, string? continuationToken, bool withPayloads, CancellationToken ct)
+            => inner.QueryInstancesAsync(filter, pageSize, continuationToken, withPayloads, ct);
+        public Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct) => inner.DeleteInstanceAsync(instanceId, ct);
+    }
+
+    private static async Task<(IHost Host, FaultInjectingStore Store, DurableTaskClient Client)> StartAsync()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Durable:Backend"] = "InMemory", ["Durable:PartitionCount"] = "1", ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddFleetDurableTask(config, TestTasks.Register);
+        FaultInjectingStore? store = null;
+        // The last registration wins: the hub runs over the fault-injecting store.
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
+            store = new FaultInjectingStore(new InMemoryDurableStore(options.PartitionCount));
+            return new TaskHub(store, options);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<DurableTaskClient>();
+        return (host, store!, client);
+    }
+
+    private static async Task<OrchestrationMetadata> RunChainAsync(DurableTaskClient client)
+    {
+        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain", null);
+        return await client.WaitForInstanceCompletionAsync(id, true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+    }
+
+    [Theory]
+    [InlineData("send-TaskScheduled")]
+    [InlineData("commit")]
+    [InlineData("upsert-Running")]
+    [InlineData("upsert-Completed")]
+    [InlineData("delete")]
+    [InlineData("send-TaskCompleted")]
+    public async Task A_failure_at_any_checkpoint_step_still_completes_the_instance(string step)
+    {
+        var (host, store, client) = await StartAsync();
+        await using var _ = (IAsyncDisposable)host;
+        store.Faults.Enqueue(step);
+        var m = await RunChainAsync(client);
+        Assert.Empty(store.Faults);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+        Assert.Equal(["Hello Tokyo!", "Hello Seattle!", "Hello London!"], m.ReadOutputAs<List<string>>());
+        var history = await client.GetHistoryAsync(m.InstanceId);
+        // Redelivered messages and re-sent tasks never show up twice in history.
+        Assert.Equal(3, history.Count(e => e.EventType == EventType.TaskCompleted));
+        Assert.Single(history, e => e.EventType == EventType.ExecutionCompleted);
+    }
+
+    [Fact]
+    public async Task A_start_whose_message_cannot_be_sent_leaves_no_Pending_instance_behind()
+    {
+        var (host, store, client) = await StartAsync();
+        await using var _ = (IAsyncDisposable)host;
+        store.Faults.Enqueue("send-ExecutionStarted");
+        await Assert.ThrowsAsync<IOException>(() => client.ScheduleNewOrchestrationInstanceAsync("Chain", null, new StartOrchestrationOptions("lost-start")));
+        Assert.Null(await client.GetInstanceAsync("lost-start"));
+        var m = await RunChainAsync(client);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task Instances_row_missed_after_the_final_history_write_is_repaired_not_left_Running()
+    {
+        // DurableTask #1252: history says Completed while the Instances row still says Running.
+        var (host, store, client) = await StartAsync();
+        await using var _ = (IAsyncDisposable)host;
+        store.Faults.Enqueue("upsert-Completed");
+        var m = await RunChainAsync(client);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
+        var history = await client.GetHistoryAsync(m.InstanceId);
+        Assert.Equal("Completed", history.Single(e => e.EventType == EventType.ExecutionCompleted).OrchestrationStatus);
+    }
+}

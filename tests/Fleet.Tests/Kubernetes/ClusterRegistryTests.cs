@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Fleet.Core.Kubernetes;
+using Fleet.KubeEmulator;
+using Fleet.Tests.Support;
+
+namespace Fleet.Tests.Kubernetes;
+
+/// <summary>
+/// The shared cluster registry through its two views (Kubilitics clusters, SNAP cluster configs),
+/// against the Kubernetes API emulator — the one stand-in, since no API server runs here.
+/// </summary>
+public sealed class ClusterRegistryTests : IAsyncLifetime
+{
+    private KubeEmulatorServer _cluster = null!;
+    private FleetApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await KubeEmulatorServer.StartAsync();
+        _app = await FleetApp.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    private static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    [Fact]
+    public async Task Add_from_base64_is_saved_connected_and_seen_by_both_views()
+    {
+        var name = Unique("prod");
+        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+            new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("emu-ctx")), context = "emu-ctx", name });
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Created, text);
+        var c = JsonNode.Parse(text)!;
+        Assert.Equal(name, (string?)c["name"]);
+        Assert.Equal("emu-ctx", (string?)c["context"]);
+        Assert.Equal(_cluster.BaseUrl, (string?)c["server_url"]);
+        Assert.Equal("v1.31.4", (string?)c["version"]);
+        Assert.Equal("connected", (string?)c["status"]);
+        Assert.Contains((string?)c["provider"], new[] { "eks", "gke", "aks", "k3s", "kind", "minikube", "docker-desktop", "other" });
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", (string?)c["created_at"]);
+        Assert.NotNull(c["last_connected"]);
+        Assert.DoesNotContain(_cluster.Token, text);
+        var id = (string)c["id"]!;
+
+        var list = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
+        Assert.Contains(list, x => (string?)x!["id"] == id);
+        var one = JsonNode.Parse(await _app.Client.GetStringAsync($"/api/kubilitics/v1/clusters/{id}"))!;
+        Assert.Equal(name, (string?)one["name"]);
+
+        var snapText = await _app.Client.GetStringAsync("/api/snap/config/clusters/list");
+        Assert.DoesNotContain(_cluster.Token, snapText);
+        var snap = JsonNode.Parse(snapText)!;
+        Assert.True((bool)snap["success"]!);
+        var view = snap["clusters"]!.AsArray().Single(x => (string?)x!["name"] == name)!;
+        Assert.Equal(_cluster.BaseUrl, (string?)view["api_server_url"]);
+        Assert.Equal("kubeconfig", (string?)view["auth_type"]);
+
+        // The live call goes through the stored, encrypted kubeconfig.
+        var summary = JsonNode.Parse(await _app.Client.GetStringAsync($"/api/kubilitics/v1/clusters/{id}/summary"))!;
+        Assert.Equal(2, (int)summary["node_count"]!);
+        Assert.True((int)summary["namespace_count"]! >= 3);
+
+        // A second cluster with the same name is a conflict.
+        var dup = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+            new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("emu-ctx")), name });
+        Assert.Equal(HttpStatusCode.Conflict, dup.StatusCode);
+    }
+
+    [Fact]
+    public async Task Kubeconfig_is_encrypted_at_rest()
+    {
+        var name = Unique("enc");
+        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml()), name });
+        var id = (string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!;
+        var table = new Azure.Data.Tables.TableClient(Peers.Storage, ClusterRegistry.Table);
+        var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(ClusterEntity.ClusterPartition, id)).Value;
+        var stored = string.Join("\n", row.Select(kv => kv.Value?.ToString()));
+        Assert.DoesNotContain(_cluster.Token, stored);
+        Assert.DoesNotContain("certificate-authority-data", stored);
+        Assert.NotNull(row.GetString("KubeconfigProtected"));
+    }
+
+    [Fact]
+    public async Task Add_from_path_then_remove()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("kcfg-").FullName, "config");
+        _cluster.WriteKubeconfig(path, "from-path");
+        var name = Unique("path");
+        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_path = path, context = "from-path", name });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var id = (string)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["id"]!;
+
+        var del = await _app.Client.DeleteAsync($"/api/kubilitics/v1/clusters/{id}");
+        Assert.Equal(HttpStatusCode.OK, del.StatusCode);
+        Assert.Equal("Cluster removed", (string?)JsonNode.Parse(await del.Content.ReadAsStringAsync())!["message"]);
+        var gone = await _app.Client.GetAsync($"/api/kubilitics/v1/clusters/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Contains(id, (string?)JsonNode.Parse(await gone.Content.ReadAsStringAsync())!["error"]);
+    }
+
+    [Theory]
+    [InlineData("""{"kubeconfig_base64":"@@not-base64@@"}""", "kubeconfig_base64")]
+    [InlineData("""{"kubeconfig_base64":"aGVsbG86IFt1bmNsb3NlZA=="}""", "kubeconfig_base64")]
+    [InlineData("""{"kubeconfig_path":"/nonexistent/kubeconfig"}""", "does not exist")]
+    [InlineData("""{"context":"x"}""", "kubeconfig_path or kubeconfig_base64 is required")]
+    public async Task Bad_kubeconfig_is_400_naming_the_problem_and_nothing_is_saved(string body, string expected)
+    {
+        var before = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
+        var r = await _app.Client.PostAsync("/api/kubilitics/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains(expected, (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
+        var after = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray().Count;
+        Assert.True(after <= before + 0 || after == before, "nothing may be saved");
+    }
+
+    [Fact]
+    public async Task Unknown_context_is_400_naming_it()
+    {
+        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters",
+            new { kubeconfig_base64 = B64(_cluster.KubeconfigYaml("real")), context = "missing-ctx" });
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("missing-ctx", (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
+    }
+
+    [Fact]
+    public async Task Unreachable_server_is_502_and_not_saved()
+    {
+        var name = Unique("dead");
+        var yaml = _cluster.KubeconfigYaml("dead").Replace(_cluster.BaseUrl, $"https://127.0.0.1:{Peers.FreePort()}");
+        var r = await _app.Client.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(yaml), name });
+        Assert.Equal(HttpStatusCode.BadGateway, r.StatusCode);
+        var list = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
+        Assert.DoesNotContain(list, x => (string?)x!["name"] == name);
+    }
+
+    [Fact]
+    public async Task Discover_lists_the_contexts_of_KUBECONFIG()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("kdisc-").FullName, "config");
+        _cluster.WriteKubeconfig(path, "discover-me");
+        var old = Environment.GetEnvironmentVariable("KUBECONFIG");
+        Environment.SetEnvironmentVariable("KUBECONFIG", path);
+        try
+        {
+            var found = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubilitics/v1/clusters/discover"))!.AsArray();
+            var d = Assert.Single(found)!;
+            Assert.Equal("discover-me", (string?)d["context"]);
+            Assert.Equal(_cluster.BaseUrl, (string?)d["server_url"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KUBECONFIG", old);
+        }
+    }
+
+    [Fact]
+    public async Task Snap_create_update_delete_round_trip_with_seed_shapes()
+    {
+        var name = Unique("snapc");
+        var create = await _app.Client.PostAsJsonAsync("/api/snap/config/clusters/create", new
+        {
+            name, api_server_url = _cluster.BaseUrl, auth_type = "kubeconfig",
+            kubeconfig_content = B64(_cluster.KubeconfigYaml()), registry_name = "nexus-registry",
+        });
+        var body = JsonNode.Parse(await create.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        Assert.True((bool)body["success"]!);
+        Assert.Equal("nexus-registry", (string?)body["cluster"]!["registry_name"]);
+
+        var mismatch = await _app.Client.PostAsJsonAsync("/api/snap/config/clusters/create", new
+        {
+            name = Unique("snapm"), api_server_url = "https://elsewhere:6443", auth_type = "kubeconfig",
+            kubeconfig_content = B64(_cluster.KubeconfigYaml()),
+        });
+        var m = JsonNode.Parse(await mismatch.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
+        Assert.False((bool)m["success"]!);
+        Assert.Equal("VALIDATION_ERROR", (string?)m["code"]);
+        Assert.Contains("api_server_url", (string?)m["details"]);
+
+        var update = await _app.Client.PutAsJsonAsync("/api/snap/config/clusters/update", new { name, registry_name = "harbor" });
+        Assert.True(update.StatusCode == HttpStatusCode.OK, await update.Content.ReadAsStringAsync());
+        Assert.Equal("harbor", (string?)JsonNode.Parse(await update.Content.ReadAsStringAsync())!["cluster"]!["registry_name"]);
+
+        var del = new HttpRequestMessage(HttpMethod.Delete, "/api/snap/config/clusters/delete") { Content = JsonContent.Create(new { name }) };
+        Assert.Equal(HttpStatusCode.OK, (await _app.Client.SendAsync(del)).StatusCode);
+        var missing = new HttpRequestMessage(HttpMethod.Delete, "/api/snap/config/clusters/delete") { Content = JsonContent.Create(new { name }) };
+        var gone = await _app.Client.SendAsync(missing);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal("CLUSTER_NOT_FOUND", (string?)JsonNode.Parse(await gone.Content.ReadAsStringAsync())!["code"]);
+    }
+}
