@@ -36,11 +36,12 @@ public sealed partial class TimerCatalog
         var list = new List<TimerDefinition>();
         foreach (var f in functions)
         {
-            if (!NamePattern().IsMatch(f.Name ?? ""))
+            var name = f.Name ?? "";
+            if (!NamePattern().IsMatch(name))
                 throw new InvalidOperationException($"Timer name '{f.Name}' is invalid: 1-63 letters, digits, '-' or '_', starting with a letter or digit.");
             if (list.Any(d => string.Equals(d.Name, f.Name, StringComparison.OrdinalIgnoreCase)))
                 throw new InvalidOperationException($"Timer '{f.Name}' is registered twice.");
-            var section = configuration.GetSection("Timers").GetSection(f.Name);
+            var section = configuration.GetSection("Timers").GetSection(name);
             var schedule = section["Schedule"] is { Length: > 0 } s ? s : f.Schedule;
             var crontab = CrontabSchedule.TryParse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true })
                 ?? throw new InvalidOperationException($"Timer '{f.Name}': schedule '{schedule}' is not a six-field NCrontab expression (Timers:{f.Name}:Schedule).");
