@@ -16,6 +16,9 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
     /// <summary>How soon a host that lost the lease race looks again.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>Longest single sleep: Task.Delay cannot wait a yearly schedule out, and waking hourly costs one read.</summary>
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
+
     private readonly TimerLease _lease = new(storage, timer.Name);
 
     /// <summary>The tick this host last slept until; a due tick it did not wait for was missed (downtime or an overrun).</summary>
@@ -66,7 +69,7 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
         {
             // Re-read after waking: another host may have claimed the tick meanwhile.
             _awaited = due;
-            await Delay(due - now, ct);
+            await Delay(due - now < MaxSleep ? due - now : MaxSleep, ct);
             return;
         }
         // The renewal loop keeps a held lease fresh, so a holder spends no request here.
