@@ -4,12 +4,14 @@ using Fleet.Functions.Platform.Auth;
 using Fleet.Durable.Http;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
+using Fleet.Core.Platform.Timers.Sweeps;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;
 using Fleet.Functions.Platform.Health;
 using Fleet.Functions.Platform.Http;
 using Fleet.Functions.Platform.Metrics;
+using Fleet.Functions.Timers;
 using Prometheus;
 
 namespace Fleet.Functions.Platform;
@@ -24,7 +26,9 @@ public static class PlatformModule
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
         services.AddFleetClusters(builder.Configuration);
+        // The durable engine (timer fan-out, long work) and the timer runtime with the platform's own sweeps.
         services.AddFleetDurableTask(builder.Configuration);
+        services.AddPlatformSweeps();
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -60,13 +64,14 @@ public static class PlatformModule
         app.UseFleetIdentity();
     }
 
-    /// <summary>The platform's own routes: health, API documents, Prometheus metrics.</summary>
+    /// <summary>The platform's own routes: health, timers, API documents, Prometheus metrics.</summary>
     public static RouteGroupBuilder MapFleetPlatform(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<HttpSettings>();
         var api = app.MapGroup("/" + settings.RoutePrefix);
         api.MapPlatformHealth();
         api.MapPlatformAuth();
+        api.MapTimerFunctions();
         app.MapFleetApiDocuments(settings);
         // The Durable Functions management API, where the 202 check-status links of long routes point.
         // Operators start long work, so they may poll, signal and stop it through the check-status links.

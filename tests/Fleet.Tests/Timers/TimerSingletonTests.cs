@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Fleet.Core.Platform.Timers;
+using Fleet.Tests.Support;
+
+namespace Fleet.Tests.Timers;
+
+[Collection(TimingCollection.Name)]
+public sealed class TimerSingletonTests
+{
+    private static Task<FleetApp> StartHostAsync(string host, string timer, ConcurrentBag<TimerRun> runs) =>
+        FleetApp.StartAsync(configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", host, runs)));
+
+    private static void AssertEveryTickOnce(IReadOnlyCollection<TimerRun> runs, int atLeast)
+    {
+        var ticks = runs.Select(r => r.ScheduledTime).OrderBy(t => t).ToList();
+        Assert.True(ticks.Count >= atLeast, $"only {ticks.Count} ticks ran");
+        Assert.Equal(ticks.Count, ticks.Distinct().Count());
+        // Consecutive runs are consecutive ticks: nothing skipped between the first and the last.
+        for (var i = 1; i < ticks.Count; i++)
+            Assert.True(ticks[i] - ticks[i - 1] == TimeSpan.FromSeconds(2), $"gap between {ticks[i - 1]:o} and {ticks[i]:o}");
+        Assert.All(ticks, t => Assert.Equal(0, t.Second % 2));
+    }
+
+    [Fact]
+    public async Task Two_hosts_on_one_account_run_each_tick_exactly_once()
+    {
+        var timer = TimerTests.UniqueName("pair");
+        var runs = new ConcurrentBag<TimerRun>();
+        await using (var a = await StartHostAsync("a", timer, runs))
+        await using (var b = await StartHostAsync("b", timer, runs))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(20));
+        }
+        // 20 s of a 2 s schedule, less start-up: at least 8 ticks.
+        AssertEveryTickOnce(runs.ToList(), atLeast: 8);
+    }
+
+    [Fact]
+    public async Task When_the_running_host_stops_the_other_takes_over_without_gap_or_duplicate()
+    {
+        var timer = TimerTests.UniqueName("handover");
+        var runs = new ConcurrentBag<TimerRun>();
+        var a = await StartHostAsync("a", timer, runs);
+        var b = await StartHostAsync("b", timer, runs);
+        await TimerTests.Eventually(() => runs.Count >= 3, TimeSpan.FromSeconds(20), "three ticks");
+        // Stop whichever host holds the lease; its release lets the other take the next tick.
+        var holder = runs.First().Host;
+        var (stopped, survivor) = holder == "a" ? (a, b) : (b, a);
+        await stopped.DisposeAsync();
+        var before = runs.Count;
+        await TimerTests.Eventually(() => runs.Count >= before + 3, TimeSpan.FromSeconds(20), "three ticks after the stop");
+        await survivor.DisposeAsync();
+
+        AssertEveryTickOnce(runs.ToList(), atLeast: 6);
+        Assert.Contains(runs, r => r.Host != holder);
+    }
+
+    [Fact]
+    public async Task Status_row_holds_last_and_next_tick()
+    {
+        var timer = TimerTests.UniqueName("status");
+        var runs = new ConcurrentBag<TimerRun>();
+        await using var app = await StartHostAsync("a", timer, runs);
+        await TimerTests.Eventually(() => runs.Count >= 2, TimeSpan.FromSeconds(15), "two ticks");
+        var last = runs.OrderBy(r => r.ScheduledTime).Last();
+        var row = await app.Services.GetRequiredService<TimerStatusStore>().GetAsync(timer);
+        Assert.NotNull(row);
+        Assert.True(row!.Last >= last.ScheduledTime);
+        Assert.Equal(row.Last!.Value.AddSeconds(2), row.Next);
+        Assert.True(row.Runs >= 1);
+        // Stored under the platform's snake_case column names.
+        var raw = (await new Fleet.Core.Platform.Storage.FleetStorage(Peers.Storage).Tables.GetTableClient(TimerStatusEntity.Table)
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>(timer, TimerStatusEntity.StatusRow)).Value;
+        Assert.All(new[] { "last", "next", "last_updated", "last_duration_ms", "runs", "failures" }, k => Assert.True(raw.ContainsKey(k), k));
+        // The earlier tick is what the later run was told as ScheduleStatus.Last.
+        Assert.Equal(last.ScheduledTime.AddSeconds(-2), last.StatusLast);
+    }
+}
