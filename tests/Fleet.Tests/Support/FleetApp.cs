@@ -39,6 +39,8 @@ public sealed class FleetApp : IAsyncDisposable
             ["Mqtt:Broker"] = Peers.MqttBroker,
             ["Docker:Endpoint"] = Peers.DockerEndpoint,
             ["urls"] = "http://127.0.0.1:0",
+            // Each host its own task hub: parallel test hosts must not take over each other's orchestrations.
+            ["Durable:HubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
             ["Logging:LogLevel:Default"] = "Warning",
         };
         if (settings is not null)

@@ -63,6 +63,8 @@ public sealed class TimerApiTests
         var endpoint = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Single(e => e.RoutePattern.RawText == "/api/timers");
         Assert.Equal(FleetRole.Admin, endpoint.Metadata.GetMetadata<RequiredRole>()!.Role);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await app.Client.GetAsync("/api/timers")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await (await app.LoginAsync(FleetRole.Operator)).GetAsync("/api/timers")).StatusCode);
 
         var purge = await GetTimerAsync(app, "DurableHistoryPurge");
         Assert.Equal("0 0 3 * * *", purge.GetProperty("schedule").GetString());
@@ -72,7 +74,8 @@ public sealed class TimerApiTests
 
     private static async Task<JsonElement> GetTimerAsync(FleetApp app, string name)
     {
-        var response = await app.Client.GetAsync("/api/timers");
+        var admin = await app.LoginAsync(FleetRole.Admin);
+        var response = await admin.GetAsync("/api/timers");
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return doc.RootElement.GetProperty("timers").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name).Clone();
