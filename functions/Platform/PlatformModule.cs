@@ -22,6 +22,7 @@ public static class PlatformModule
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
         services.AddFleetClusters(builder.Configuration);
+        services.AddFleetDurableTask(builder.Configuration);
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -50,6 +51,7 @@ public static class PlatformModule
         app.UseMiddleware<HttpMetricsMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseMiddleware<RequestBodyMiddleware>();
+        app.UseWebSockets();
         app.UseRouting();
     }
 

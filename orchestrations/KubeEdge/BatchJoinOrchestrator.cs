@@ -1,0 +1,56 @@
+using Fleet.Core.KubeEdge;
+using Fleet.Core.Platform.Errors;
+using Fleet.Durable;
+
+namespace Fleet.Orchestrations.KubeEdge;
+
+public sealed record BatchJoinInput(string ClusterId, IReadOnlyList<DeviceJoinRequest> Devices);
+public sealed record DeviceJoinWork(string ClusterId, DeviceJoinRequest Device);
+/// <summary>Per-device outcome: joined, already_present or failed (with the reason).</summary>
+public sealed record DeviceJoinResult(string DeviceId, string NodeName, string Result, string? Error);
+public sealed record BatchJoinProgress(int Total, int Done, int Joined, int AlreadyPresent, int Failed);
+public sealed record BatchJoinOutput(string Status, int Total, int Joined, int AlreadyPresent, int Failed, IReadOnlyList<DeviceJoinResult> Results);
+
+/// <summary>Fans out one activity per device in waves, so progress (custom status) moves while a large batch runs.</summary>
+public sealed class BatchJoinOrchestrator : TaskOrchestrator<BatchJoinInput, BatchJoinOutput>
+{
+    public const int Wave = 100;
+
+    public override async Task<BatchJoinOutput> RunAsync(TaskOrchestrationContext context, BatchJoinInput input)
+    {
+        var results = new List<DeviceJoinResult>(input.Devices.Count);
+        context.SetCustomStatus(Progress(input.Devices.Count, results));
+        for (var i = 0; i < input.Devices.Count; i += Wave)
+        {
+            var wave = input.Devices.Skip(i).Take(Wave)
+                .Select(d => context.CallActivityAsync<DeviceJoinResult>(nameof(JoinDeviceActivity), new DeviceJoinWork(input.ClusterId, d)))
+                .ToList();
+            results.AddRange(await Task.WhenAll(wave));
+            context.SetCustomStatus(Progress(input.Devices.Count, results));
+        }
+        var p = Progress(input.Devices.Count, results);
+        return new BatchJoinOutput(p.Failed == 0 ? "completed" : p.Failed == p.Total ? "failed" : "partial",
+            p.Total, p.Joined, p.AlreadyPresent, p.Failed, results);
+    }
+
+    private static BatchJoinProgress Progress(int total, List<DeviceJoinResult> r) => new(total, r.Count,
+        r.Count(x => x.Result == "joined"), r.Count(x => x.Result == "already_present"), r.Count(x => x.Result == "failed"));
+}
+
+/// <summary>Joins one device; a failure is a result, not an exception, so one bad device does not fail the batch.</summary>
+public sealed class JoinDeviceActivity(DeviceService devices) : TaskActivity<DeviceJoinWork, DeviceJoinResult>
+{
+    public override async Task<DeviceJoinResult> RunAsync(TaskActivityContext context, DeviceJoinWork input)
+    {
+        var d = input.Device;
+        try
+        {
+            var (_, outcome) = await devices.JoinAsync(input.ClusterId, d, CancellationToken.None);
+            return new DeviceJoinResult(d.DeviceId ?? "", d.NodeName ?? "", outcome == JoinOutcome.Joined ? "joined" : "already_present", null);
+        }
+        catch (FleetException e) when (e.Kind is FleetErrorKind.Validation or FleetErrorKind.Conflict or FleetErrorKind.NotFound)
+        {
+            return new DeviceJoinResult(d.DeviceId ?? "", d.NodeName ?? "", "failed", e.Message);
+        }
+    }
+}
