@@ -26,7 +26,7 @@ public static class KubeEdgeModule
         foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table })
             services.AddFleetTable(table);
         services.AddDurableTasks(r => r
-            .AddOrchestrator<BatchJoinOrchestrator>().AddActivity<JoinDeviceActivity>()
+            .AddOrchestrator<BatchJoinOrchestrator>().AddActivity<JoinDevicesActivity>()
             .AddOrchestrator<DeviceCommandOrchestrator>().AddActivity<PublishCommandActivity>().AddActivity<CompleteCommandActivity>());
         return services;
     }

@@ -62,6 +62,8 @@ public static class PlatformModule
         var api = app.MapGroup("/" + settings.RoutePrefix);
         api.MapPlatformHealth();
         app.MapFleetApiDocuments(settings);
+        // The Durable Functions management API, where 202 answers' check-status links point.
+        Auth.EndpointAccessExtensions.ViewerReadsOperatorWrites(Fleet.Durable.Http.DurableHttpApi.MapDurableTaskHttpApi(app));
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         return api;
     }
