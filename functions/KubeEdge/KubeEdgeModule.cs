@@ -21,13 +21,17 @@ public static class KubeEdgeModule
         services.AddSingleton<DeviceService>();
         services.AddSingleton<KubeEdgeStats>();
         services.AddSingleton<CommandService>();
+        services.AddSingleton<ConnectionTester>();
+        services.AddSingleton<BackupService>();
         services.AddSingleton<MqttListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttListener>());
         foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table })
             services.AddFleetTable(table);
         services.AddDurableTasks(r => r
             .AddOrchestrator<BatchJoinOrchestrator>().AddActivity<JoinDevicesActivity>()
-            .AddOrchestrator<DeviceCommandOrchestrator>().AddActivity<PublishCommandActivity>().AddActivity<CompleteCommandActivity>());
+            .AddOrchestrator<DeviceCommandOrchestrator>().AddActivity<PublishCommandActivity>().AddActivity<CompleteCommandActivity>()
+            .AddOrchestrator<BackupOrchestrator>().AddOrchestrator<RestoreOrchestrator>()
+            .AddActivity<ExportSectionActivity>().AddActivity<WriteManifestActivity>().AddActivity<RestoreSectionActivity>());
         return services;
     }
 
@@ -39,6 +43,8 @@ public static class KubeEdgeModule
         group.MapKubeEdgeDevices();
         group.MapKubeEdgeCommands();
         group.MapKubeEdgeMonitor();
+        group.MapKubeEdgeBackups();
+        group.MapKubeEdgeConnection();
         return group;
     }
 }

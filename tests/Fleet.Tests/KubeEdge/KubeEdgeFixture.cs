@@ -26,6 +26,8 @@ public sealed class KubeEdgeFixture : IAsyncLifetime
         {
             ["Auth__Mode"] = "disabled",
             ["Durable__HubName"] = "ke" + Guid.NewGuid().ToString("N")[..12],
+            // One control queue keeps the idle polling of many parallel test hosts light on the shared Azurite.
+            ["Durable__PartitionCount"] = "1",
             ["KubeEdge__TopicPrefix"] = TopicPrefix,
             ["KubeEdge__AdvertiseAddress"] = "10.20.30.40",
             ["KubeEdge__SyncWaitSeconds"] = "20",
