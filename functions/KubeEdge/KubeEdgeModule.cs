@@ -23,6 +23,8 @@ public static class KubeEdgeModule
         services.AddSingleton<CommandService>();
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<BackupService>();
+        services.AddSingleton<KubeEdgeSweeps>();
+        services.AddHostedService<KubeEdgeSweepService>();
         services.AddSingleton<MqttListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttListener>());
         foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table })
