@@ -45,7 +45,7 @@ var devices = new JsonArray(Enumerable.Range(0, count)
 var body = new JsonObject { ["devices"] = devices }.ToJsonString();
 
 var sw = Stopwatch.StartNew();
-var response = await http.PostAsync("/api/kubeedge/batch-join", new StringContent(body));
+var response = await http.PostAsync("/api/kubeedge/batch-join", new ByteArrayContent(Encoding.UTF8.GetBytes(body)) { Headers = { ContentType = new("application/json") } });
 var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 if ((int)response.StatusCode == 202)
 {

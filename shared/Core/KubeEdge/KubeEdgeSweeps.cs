@@ -74,7 +74,8 @@ public sealed class KubeEdgeSweepService(KubeEdgeSweeps sweeps, IOptions<KubeEdg
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.SweepIntervalSeconds)));
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        // A stopping host cancels the wait: that is the normal end, not a failure.
+        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result))
         {
             try
             {
