@@ -40,6 +40,8 @@ public sealed class KubeEdgeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The registry is shared: a cluster left behind would be swept by other tests after its emulator is gone.
+        await App.Services.GetRequiredService<ClusterRegistry>().RemoveAsync(ClusterId, CancellationToken.None);
         await App.DisposeAsync();
         await Cluster.DisposeAsync();
     }
