@@ -33,8 +33,8 @@ public sealed class RaucInstallActivity(RaucClient rauc, IEventBus bus) : TaskAc
         await rauc.InstallAsync(input.BundlePath, p =>
         {
             lock (seen) seen.Add(p);
-            bus.Publish(new FleetEvent("homei", "update.progress",
-                new { instance_id = context.InstanceId, percent = p.Percent, message = p.Message }, DateTimeOffset.UtcNow));
+            bus.Publish("homei", "update.progress",
+                new { instance_id = context.InstanceId, percent = p.Percent, message = p.Message });
         });
         return seen;
     }

@@ -40,8 +40,8 @@ public sealed class DockerEventPump(ContainerRuntime runtime, IEventBus bus, ILo
         var action = (m.Action ?? m.Status ?? "").Split(':')[0].Trim();
         var name = m.Actor?.Attributes?.TryGetValue("name", out var n) == true ? n : null;
         var when = m.TimeNano > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(m.TimeNano / 1_000_000) : DateTimeOffset.UtcNow;
-        bus.Publish(new FleetEvent("homei", $"container.{action}",
-            new { container_id = HomeiServiceManager.Short(m.Actor?.ID ?? m.ID ?? ""), name }, when));
+        bus.Publish("homei", $"container.{action}",
+            new { container_id = HomeiServiceManager.Short(m.Actor?.ID ?? m.ID ?? ""), name }, when);
     }
 
     private sealed class Progress(Action<Message> report) : IProgress<Message>

@@ -142,14 +142,14 @@ public sealed class HomeiServiceManager(ServiceStore store, ContainerRuntime run
                     else { id = now.ID; await runtime.StartAsync(id, ct); }
                     var action = new ReconcileAction(s.Name, now is null ? "recreated" : "started", id);
                     actions.Add(action);
-                    bus.Publish(new FleetEvent("homei", "service.reconciled",
-                        new { service = s.Name, action = action.Action, container_id = Short(id) }, DateTimeOffset.UtcNow));
+                    bus.Publish("homei", "service.reconciled",
+                        new { service = s.Name, action = action.Action, container_id = Short(id) });
                 });
             }
             catch (FleetException e)
             {
                 logger.LogWarning("Reconcile of service {Service} failed: {Message}", s.Name, e.Message);
-                bus.Publish(new FleetEvent("homei", "service.reconcile_failed", new { service = s.Name, error = e.Message }, DateTimeOffset.UtcNow));
+                bus.Publish("homei", "service.reconcile_failed", new { service = s.Name, error = e.Message });
             }
         }
         return actions;

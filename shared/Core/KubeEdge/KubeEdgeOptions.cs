@@ -1,0 +1,20 @@
+namespace Fleet.Core.KubeEdge;
+
+/// <summary>App settings <c>KubeEdge__*</c>: host-level defaults; the stored config (PUT /config) overrides the editable ones.</summary>
+public sealed class KubeEdgeOptions
+{
+    /// <summary>The registered cluster CloudCore runs in; empty means the first registered cluster.</summary>
+    public string? ClusterId { get; set; }
+    /// <summary>The address edge nodes use to reach CloudCore; empty means this host's first non-loopback IPv4.</summary>
+    public string? AdvertiseAddress { get; set; }
+    public string Version { get; set; } = "1.18.0";
+    public int CommandTimeoutSeconds { get; set; } = 30;
+    public int TokenExpiryHours { get; set; } = 24;
+    public string TopicPrefix { get; set; } = "cloudcore";
+    /// <summary>How long a long route waits for its orchestration before answering 202.</summary>
+    public double SyncWaitSeconds { get; set; } = 8;
+    public int SweepIntervalSeconds { get; set; } = 60;
+    /// <summary>A device silent for longer than this is marked offline by the sweep.</summary>
+    public int SilentDeviceSeconds { get; set; } = 300;
+    public double SseHeartbeatSeconds { get; set; } = 15;
+}
