@@ -4,6 +4,7 @@ using Fleet.Functions.Platform.Auth;
 using Fleet.Durable.Http;
 using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
+using Fleet.Core.Platform.Timers;
 using Fleet.Core.Platform.Timers.Sweeps;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
@@ -29,6 +30,9 @@ public static class PlatformModule
         // The durable engine (timer fan-out, long work) and the timer runtime with the platform's own sweeps.
         services.AddFleetDurableTask(builder.Configuration);
         services.AddPlatformSweeps();
+        services.AddTimerFunction<ClusterHealthSweep>();
+        services.AddDurableTasks(r => r.AddOrchestrator<Fleet.Orchestrations.Kubernetes.ClusterHealthOrchestrator>()
+            .AddActivity<Fleet.Orchestrations.Kubernetes.ListClusterIdsActivity>().AddActivity<Fleet.Orchestrations.Kubernetes.RefreshClusterActivity>());
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -1,0 +1,42 @@
+using Fleet.Core.Kubernetes;
+using Fleet.Durable;
+
+namespace Fleet.Orchestrations.Kubernetes;
+
+/// <summary>One health sweep: list the clusters, refresh each in its own activity, report how many answered.</summary>
+public sealed class ClusterHealthOrchestrator : TaskOrchestrator<object?, ClusterHealthSweepResult>
+{
+    public override async Task<ClusterHealthSweepResult> RunAsync(TaskOrchestrationContext context, object? input)
+    {
+        var ids = await context.CallActivityAsync<List<string>>(nameof(ListClusterIdsActivity), null);
+        context.SetCustomStatus(new { clusters = ids.Count, stage = "refreshing" });
+        var statuses = await Task.WhenAll(ids.Select(id => context.CallActivityAsync<string>(nameof(RefreshClusterActivity), id)));
+        var connected = statuses.Count(s => s == ClusterStatus.Connected);
+        context.SetCustomStatus(new { clusters = ids.Count, connected, stage = "done" });
+        return new ClusterHealthSweepResult(ids.Count, connected);
+    }
+}
+
+public sealed record ClusterHealthSweepResult(int Clusters, int Connected);
+
+public sealed class ListClusterIdsActivity(ClusterRegistry registry) : TaskActivity<object?, List<string>>
+{
+    public override async Task<List<string>> RunAsync(TaskActivityContext context, object? input) =>
+        (await registry.ListAsync(CancellationToken.None)).Select(c => c.Id).ToList();
+}
+
+/// <summary>Idempotent: refreshing twice only writes the latest status again.</summary>
+public sealed class RefreshClusterActivity(ClusterRegistry registry) : TaskActivity<string, string>
+{
+    public override async Task<string> RunAsync(TaskActivityContext context, string clusterId)
+    {
+        try
+        {
+            return (await registry.RefreshAsync(clusterId, CancellationToken.None)).Status;
+        }
+        catch (Fleet.Core.Platform.Errors.FleetException e) when (e.Kind == Fleet.Core.Platform.Errors.FleetErrorKind.NotFound)
+        {
+            return "removed"; // removed between the listing and the refresh
+        }
+    }
+}
