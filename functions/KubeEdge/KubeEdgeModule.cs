@@ -1,3 +1,4 @@
+using Fleet.Core.Platform.Timers;
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Storage;
@@ -23,7 +24,9 @@ public static class KubeEdgeModule
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<BackupService>();
         services.AddSingleton<KubeEdgeSweeps>();
-        services.AddHostedService<KubeEdgeSweepService>();
+        services.AddTimerFunction<KubeEdgeTokenExpiryTimer>();
+        services.AddTimerFunction<KubeEdgeNodeReadinessTimer>();
+        services.AddTimerFunction<KubeEdgeSilentDeviceTimer>();
         services.AddSingleton<MqttListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttListener>());
         foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table })

@@ -13,7 +13,6 @@ public sealed class KubeEdgeOptions
     public string TopicPrefix { get; set; } = "cloudcore";
     /// <summary>How long a long route waits for its orchestration before answering 202.</summary>
     public double SyncWaitSeconds { get; set; } = 8;
-    public int SweepIntervalSeconds { get; set; } = 60;
     /// <summary>A device silent for longer than this is marked offline by the sweep.</summary>
     public int SilentDeviceSeconds { get; set; } = 300;
     public double SseHeartbeatSeconds { get; set; } = 15;

@@ -4,15 +4,14 @@ using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Storage;
 using Fleet.Core.Platform.Time;
 using k8s;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Fleet.Core.Platform.Timers;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Core.KubeEdge;
 
 /// <summary>
 /// The periodic KubeEdge sweeps: expired token records, edge node readiness → device online/offline, silent devices → offline.
-/// Plain methods so the timer runtime can call them; <see cref="KubeEdgeSweepService"/> runs them until then.
+/// Plain methods, run by the timer functions below on the timer runtime (one run per tick across hosts).
 /// </summary>
 public sealed class KubeEdgeSweeps(FleetStorage storage, KubeEdgeScope scope, DeviceService devices, JoinTokenService tokens,
     IEventBus bus, IOptions<KubeEdgeOptions> options)
@@ -68,25 +67,26 @@ public sealed class KubeEdgeSweeps(FleetStorage storage, KubeEdgeScope scope, De
         });
 }
 
-/// <summary>Runs the sweeps every <c>KubeEdge__SweepIntervalSeconds</c> until they move onto the timer runtime.</summary>
-public sealed class KubeEdgeSweepService(KubeEdgeSweeps sweeps, IOptions<KubeEdgeOptions> options, ILogger<KubeEdgeSweepService> logger) : BackgroundService
+/// <summary>Expired join-token records go every five minutes.</summary>
+public sealed class KubeEdgeTokenExpiryTimer(KubeEdgeSweeps sweeps) : ITimerFunction
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.SweepIntervalSeconds)));
-        // A stopping host cancels the wait: that is the normal end, not a failure.
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result))
-        {
-            try
-            {
-                await sweeps.RemoveExpiredTokensAsync(stoppingToken);
-                await sweeps.ApplyNodeReadinessAsync(stoppingToken);
-                await sweeps.MarkSilentDevicesOfflineAsync(null, stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("KubeEdge sweep failed: {Message}", e.Message);
-            }
-        }
-    }
+    public string Name => "KubeEdgeTokenExpiry";
+    public string Schedule => "0 */5 * * * *";
+    public Task RunAsync(TimerInfo info, CancellationToken ct) => sweeps.RemoveExpiredTokensAsync(ct);
+}
+
+/// <summary>Edge node readiness decides device online/offline every minute.</summary>
+public sealed class KubeEdgeNodeReadinessTimer(KubeEdgeSweeps sweeps) : ITimerFunction
+{
+    public string Name => "KubeEdgeNodeReadiness";
+    public string Schedule => "0 * * * * *";
+    public Task RunAsync(TimerInfo info, CancellationToken ct) => sweeps.ApplyNodeReadinessAsync(ct);
+}
+
+/// <summary>Devices silent past <c>KubeEdge__SilentDeviceSeconds</c> go offline; checked every minute.</summary>
+public sealed class KubeEdgeSilentDeviceTimer(KubeEdgeSweeps sweeps) : ITimerFunction
+{
+    public string Name => "KubeEdgeSilentDevices";
+    public string Schedule => "30 * * * * *";
+    public Task RunAsync(TimerInfo info, CancellationToken ct) => sweeps.MarkSilentDevicesOfflineAsync(null, ct);
 }

@@ -10,7 +10,7 @@ namespace Fleet.Core.Platform;
 
 public static class PlatformServiceCollectionExtensions
 {
-    public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Storage, MQTT (embedded broker when none is configured), Docker and the health probes.</summary>
     public static IServiceCollection AddFleetCorePlatform(this IServiceCollection services, IConfiguration configuration)

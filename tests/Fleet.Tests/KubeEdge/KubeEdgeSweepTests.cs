@@ -4,7 +4,7 @@ using Fleet.Core.KubeEdge;
 
 namespace Fleet.Tests.KubeEdge;
 
-/// <summary>The sweep methods: node readiness and silence turn devices offline.</summary>
+/// <summary>The KubeEdge sweeps on the timer runtime: node readiness and silence turn devices offline.</summary>
 public sealed class KubeEdgeSweepTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private async Task<string> StatusAsync(string id) => (string)JsonNode.Parse(await f.Client.GetStringAsync($"/api/kubeedge/device/{id}"))!["status"]!;
@@ -13,6 +13,11 @@ public sealed class KubeEdgeSweepTests(KubeEdgeFixture f) : IClassFixture<KubeEd
     public async Task Devices_on_a_missing_node_and_silent_devices_go_offline()
     {
         var sweeps = f.App.Services.GetRequiredService<KubeEdgeSweeps>();
+        // They run on the timer runtime: one run per tick across hosts.
+        var timers = f.App.Services.GetServices<Fleet.Core.Platform.Timers.ITimerFunction>().Select(t => (t.Name, t.Schedule)).ToList();
+        Assert.Contains(("KubeEdgeTokenExpiry", "0 */5 * * * *"), timers);
+        Assert.Contains(("KubeEdgeNodeReadiness", "0 * * * * *"), timers);
+        Assert.Contains(("KubeEdgeSilentDevices", "30 * * * * *"), timers);
         var onGhost = KubeEdgeFixture.Unique("gh");
         var silent = KubeEdgeFixture.Unique("si");
         Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"ghost-node","device_id":"{{onGhost}}"}""")).Status);

@@ -56,7 +56,7 @@ public sealed class RunCommandTests
                         break;
                     }
                 }
-                catch (HttpRequestException) { }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
                 await Task.Delay(500);
             }
             Assert.True(health is not null, "health never reached 200:\n" + output);

@@ -17,7 +17,7 @@ public sealed class StorageHealthCheck(FleetStorage storage) : IHealthCheck
         {
             // A storage account that does not answer must not hold the health route for the SDK's whole retry budget.
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(TimeSpan.FromSeconds(5));
+            cts.CancelAfter(TimeSpan.FromSeconds(8));
             ct = cts.Token;
             await storage.EnsureTableAsync(Table, ct);
             var t = storage.Tables.GetTableClient(Table);
