@@ -76,6 +76,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             text = BlobMessagePrefix + await _blobs.UploadAsync(message.InstanceId, "message", text, ct);
         // Messages must never expire (the default time-to-live is 7 days): -1 means infinite.
         await QueueOf(partition).SendMessageAsync(text, delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null, TimeSpan.FromSeconds(-1), ct);
+        QueueMessageCounters.OnSent();
         Wakeups.Signal(partition, delay);
     }
 
@@ -84,6 +85,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         var queue = QueueOf(partition);
         QueueMessage[] messages = (await queue.ReceiveMessagesAsync(Math.Min(max, 32), visibility, ct)).Value;
         if (messages.Length == 0) return Array.Empty<QueueItem>();
+        QueueMessageCounters.OnReceived(messages.Length);
         return await Task.WhenAll(messages.Select(async m =>
         {
             string text = m.Body.ToString();
@@ -108,6 +110,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         try
         {
             await QueueOf(item.Partition).DeleteMessageAsync(r.MessageId, r.PopReceipt, ct);
+            QueueMessageCounters.OnDeleted();
         }
         catch (RequestFailedException e) when (e.Status is 404 or 400)
         {
