@@ -20,9 +20,13 @@ public static class HomeiModule
         services.AddSingleton<ReconciliationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconciliationService>());
         services.AddSingleton<RaucClient>();
+        services.AddSingleton<HomeiBackups>();
         services.AddHostedService<DockerEventPump>();
         services.AddDurableTasks(r => r
-            .AddOrchestrator<RaucInstallOrchestrator>().AddActivity<RaucInstallActivity>().AddActivity<RaucInstalledSlotActivity>());
+            .AddOrchestrator<RaucInstallOrchestrator>().AddActivity<RaucInstallActivity>().AddActivity<RaucInstalledSlotActivity>()
+            .AddOrchestrator<HomeiBackupCreateOrchestrator>().AddActivity<HomeiBackupCreateActivity>()
+            .AddOrchestrator<HomeiBackupRestoreOrchestrator>().AddActivity<HomeiBackupPlanActivity>().AddActivity<HomeiBackupStopActivity>()
+            .AddActivity<HomeiBackupRestoreVolumesActivity>().AddActivity<HomeiBackupRestoreDefinitionsActivity>().AddActivity<HomeiBackupStartActivity>());
         return services;
     }
 
@@ -46,6 +50,7 @@ public static class HomeiModule
         group.MapHomeiContainers();
         group.MapHomeiSystem();
         group.MapHomeiUpdates();
+        group.MapHomeiBackups();
         group.MapHomeiStreams();
         return group;
     }
