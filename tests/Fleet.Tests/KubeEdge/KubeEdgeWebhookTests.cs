@@ -54,6 +54,20 @@ public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<Kube
             w => (string?)w!["id"] == (string?)a["id"]);
     }
 
+    [Fact]
+    public async Task A_failed_delivery_is_retried_with_the_same_signed_body()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await RegisterAsync($"{receiver.Url}/flaky", "flaky-secret");
+        var id = KubeEdgeFixture.Unique("wr");
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+        var got = await KubeEdgeFixture.EventuallyAsync(() => Task.FromResult(receiver.For("/flaky", id)), r => r.Count >= 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, got.Count);
+        Assert.Equal(got[0].Body, got[1].Body);
+        Assert.Equal(got[0].Signature, got[1].Signature);
+        Assert.Equal("sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes("flaky-secret"), got[1].Body)).ToLowerInvariant(), got[1].Signature);
+    }
+
     [Theory]
     [InlineData("""{"url":"not a url","events":["device_joined"],"secret":"x"}""", "url")]
     [InlineData("""{"url":"ftp://example.com/h","events":["device_joined"],"secret":"x"}""", "url")]
@@ -87,6 +101,7 @@ public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<Kube
     {
         private readonly WebApplication _app;
         private readonly ConcurrentQueue<Received> _requests = new();
+        private int _flakyFailed;
 
         private Receiver(WebApplication app, string url) { _app = app; Url = url; }
 
@@ -103,7 +118,9 @@ public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<Kube
                 using var ms = new MemoryStream();
                 await ctx.Request.Body.CopyToAsync(ms);
                 self!._requests.Enqueue(new Received(ctx.Request.Path, ctx.Request.Headers["X-Fleet-Signature"].FirstOrDefault(), ms.ToArray()));
-                ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+                // /flaky fails its first request, to exercise the delivery's retry policy.
+                var first = ctx.Request.Path == "/flaky" && Interlocked.Exchange(ref self._flakyFailed, 1) == 0;
+                ctx.Response.StatusCode = first ? StatusCodes.Status500InternalServerError : StatusCodes.Status204NoContent;
             });
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
