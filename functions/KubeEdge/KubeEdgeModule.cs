@@ -27,15 +27,21 @@ public static class KubeEdgeModule
         services.AddTimerFunction<KubeEdgeTokenExpiryTimer>();
         services.AddTimerFunction<KubeEdgeNodeReadinessTimer>();
         services.AddTimerFunction<KubeEdgeSilentDeviceTimer>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<EdgeAppDeployer>();
+        services.AddHttpClient(DeliverWebhookActivity.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHostedService<KubeEdgeWebhookDispatcher>();
         services.AddSingleton<MqttListener>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttListener>());
-        foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table })
+        foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table, WebhookService.Table })
             services.AddFleetTable(table);
         services.AddDurableTasks(r => r
             .AddOrchestrator<BatchJoinOrchestrator>().AddActivity<JoinDevicesActivity>()
             .AddOrchestrator<DeviceCommandOrchestrator>().AddActivity<PublishCommandActivity>().AddActivity<CompleteCommandActivity>()
             .AddOrchestrator<BackupOrchestrator>().AddOrchestrator<RestoreOrchestrator>()
-            .AddActivity<ExportSectionActivity>().AddActivity<WriteManifestActivity>().AddActivity<RestoreSectionActivity>());
+            .AddActivity<ExportSectionActivity>().AddActivity<WriteManifestActivity>().AddActivity<RestoreSectionActivity>()
+            .AddOrchestrator<WebhookDeliveryOrchestrator>().AddActivity<DeliverWebhookActivity>()
+            .AddOrchestrator<AppRolloutOrchestrator>().AddActivity<ReadRolloutActivity>());
         return services;
     }
 
@@ -49,6 +55,8 @@ public static class KubeEdgeModule
         group.MapKubeEdgeMonitor();
         group.MapKubeEdgeBackups();
         group.MapKubeEdgeConnection();
+        group.MapKubeEdgeWebhooks();
+        group.MapKubeEdgeApps();
         return group;
     }
 }

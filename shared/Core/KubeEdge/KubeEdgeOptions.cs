@@ -16,4 +16,9 @@ public sealed class KubeEdgeOptions
     /// <summary>A device silent for longer than this is marked offline by the sweep.</summary>
     public int SilentDeviceSeconds { get; set; } = 300;
     public double SseHeartbeatSeconds { get; set; } = 15;
+    /// <summary>Namespace POST /apps/deploy creates Deployments in.</summary>
+    public string AppNamespace { get; set; } = "default";
+    /// <summary>Seconds between rollout polls of an app deploy, and how many polls before it reports what it has.</summary>
+    public double RolloutPollSeconds { get; set; } = 2;
+    public int RolloutMaxPolls { get; set; } = 90;
 }
