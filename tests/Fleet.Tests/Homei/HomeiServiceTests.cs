@@ -49,10 +49,17 @@ public sealed class HomeiServiceTests(HomeiFixture f)
             var d = await f.Inspect(dep);
             Assert.True(d.State.Running);
             Assert.True(DateTimeOffset.Parse(d.State.StartedAt) <= DateTimeOffset.Parse(c.State.StartedAt));
-            using (var http = new HttpClient())
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
             {
-                var answer = await http.GetAsync($"http://127.0.0.1:{port}/");
-                Assert.NotNull(answer.Headers); // an HTTP answer through the published port: busybox httpd inside
+                // "Running" is the process, not yet its listener: docker-proxy resets connections until httpd has bound.
+                HttpResponseMessage? answer = null;
+                for (var attempt = 0; answer is null && attempt < 50; attempt++)
+                {
+                    try { answer = await http.GetAsync($"http://127.0.0.1:{port}/"); }
+                    catch (HttpRequestException) { await Task.Delay(200); }
+                }
+                Assert.True(answer is not null, "busybox httpd never answered through the published port");
+                Assert.NotNull(answer!.Headers); // an HTTP answer through the published port: busybox httpd inside
             }
 
             var get = await Json(await f.Client.GetAsync($"/api/homei/v1/services/{web}"));
