@@ -258,11 +258,13 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         string? etag = await Store.CommitHistoryAsync(instanceId, executionId, reset, reset ? 0 : cur.History.Count, newEvents, state.ETag, ct);
         if (etag is null)
         {
+            DurableEngineCounters.OnSentinelConflict();
             hub.Cache.TryRemove(instanceId, out _);
             _log.LogInformation("Checkpoint conflict for {InstanceId}; abandoning the episode.", instanceId);
             await Task.WhenAll(items.Select(i => SafeAbandon(i, TimeSpan.Zero)));
             return;
         }
+        DurableEngineCounters.OnEpisodeCommitted();
         cur.ETag = etag;
         cur.ExecutionId = executionId;
         cur.Append(newEvents);
