@@ -31,10 +31,10 @@ public sealed class CrashSafetyTests
         public QueueWakeups Wakeups => inner.Wakeups;
         public Task InitializeAsync(CancellationToken ct) => inner.InitializeAsync(ct);
 
-        public Task SendAsync(TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct)
+        public Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         {
-            Maybe("send-" + message.Event.EventType);
-            return inner.SendAsync(message, toWorkItems, delay, ct);
+            Maybe("send-" + messages[0].Event.EventType);
+            return inner.SendAsync(messages, toWorkItems, delay, claimFor, ct);
         }
 
         public Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct) => inner.ReceiveAsync(partition, max, visibility, ct);

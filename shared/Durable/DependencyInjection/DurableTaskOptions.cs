@@ -26,6 +26,10 @@ public sealed partial class DurableTaskOptions
     /// <summary>Gets or sets how many orchestration episodes run at once in this process.</summary>
     public int MaxConcurrentOrchestratorFunctions { get; set; } = 10 * Environment.ProcessorCount;
 
+    /// <summary>Gets or sets how many activities scheduled by one episode share one work-item queue message (1-100): their results
+    /// return together in one control message. 1 gives every activity its own message, as DurableTask.AzureStorage does.</summary>
+    public int WorkItemBatchSize { get; set; } = 16;
+
     /// <summary>Gets or sets the longest idle polling interval.</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -57,6 +61,7 @@ public sealed partial class DurableTaskOptions
         if (PartitionCount is < 1 or > 16) throw new ArgumentException("Durable partitionCount must be between 1 and 16.", nameof(PartitionCount));
         if (MaxConcurrentActivityFunctions < 1 || MaxConcurrentOrchestratorFunctions < 1)
             throw new ArgumentException("Durable concurrency limits must be 1 or more.");
+        if (WorkItemBatchSize is < 1 or > 100) throw new ArgumentException("Durable workItemBatchSize must be between 1 and 100.", nameof(WorkItemBatchSize));
         if (MaxQueuePollingInterval <= TimeSpan.Zero) throw new ArgumentException("Durable maxQueuePollingInterval must be positive.", nameof(MaxQueuePollingInterval));
         if (MaximumTimerInterval <= TimeSpan.Zero || MaximumTimerInterval > TimeSpan.FromDays(6))
             throw new ArgumentException("Durable maximumTimerInterval must be positive and at most 6 days (queue visibility is limited to 7).", nameof(MaximumTimerInterval));

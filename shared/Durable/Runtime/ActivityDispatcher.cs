@@ -5,18 +5,20 @@ using Microsoft.Extensions.Logging;
 
 namespace Fleet.Durable.Runtime;
 
-/// <summary>Runs one activity work item and reports its result to the orchestration's control queue (at least once).</summary>
+/// <summary>Runs the activities of one work-item queue message and reports their results, together, to the orchestration's
+/// control queue (at least once: the work item is deleted only after the results are sent).</summary>
 internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory loggerFactory)
 {
     private readonly ILogger _log = loggerFactory.CreateLogger("Fleet.Durable.Activities");
 
-    public async Task ProcessAsync(QueueItem item, CancellationToken ct)
+    /// <param name="parallelism">How many of the item's activities may run at once (the activity slots its poller holds).</param>
+    public async Task ProcessAsync(QueueItem item, int parallelism, CancellationToken ct)
     {
         using var renewal = new CancellationTokenSource();
         Task renewing = KeepHiddenAsync(item, renewal.Token);
         try
         {
-            await RunAndReportAsync(item, ct);
+            await RunAndReportAsync(item, parallelism, ct);
         }
         finally
         {
@@ -42,55 +44,65 @@ internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry regist
         }
         catch (Exception ex)
         {
-            _log.LogWarning(ex, "Could not extend the visibility of the work item for {InstanceId}.", item.Message.InstanceId);
+            _log.LogWarning(ex, "Could not extend the visibility of the work item for {InstanceId}.", item.InstanceId);
         }
     }
 
-    private async Task RunAndReportAsync(QueueItem item, CancellationToken ct)
+    private async Task RunAndReportAsync(QueueItem item, int parallelism, CancellationToken ct)
     {
-        var m = item.Message;
-        var scheduled = m.Event;
-        HistoryEvent outcome;
+        var outcomes = new TaskMessage[item.Messages.Count];
         if (item.DequeueCount > hub.Options.MaxDequeueCount)
         {
-            // A work item that keeps crashing its host is not retried forever: it is parked and the task fails with the reason.
-            string reason = $"Activity '{scheduled.Name}' was dequeued {item.DequeueCount} times without completing (limit {hub.Options.MaxDequeueCount}); the message was moved to the poison store.";
+            // A work item that keeps crashing its host is not retried forever: it is parked and its tasks fail with the reason.
+            string names = string.Join(", ", item.Messages.Select(m => m.Event.Name).Distinct());
+            string reason = $"Activity '{names}' was dequeued {item.DequeueCount} times without completing (limit {hub.Options.MaxDequeueCount}); the message was moved to the poison store.";
             await hub.Store.WritePoisonAsync(item, reason, ct);
-            outcome = Failed(scheduled, new TaskFailureDetails("PoisonMessage", reason, null, null));
-        }
-        else if (!registry.Activities.TryGetValue(scheduled.Name ?? "", out var factory))
-        {
-            outcome = Failed(scheduled, new TaskFailureDetails("ActivityTaskNotFound", $"No activity named '{scheduled.Name}' is registered.", null, null));
+            for (int i = 0; i < outcomes.Length; i++)
+                outcomes[i] = Report(item.Messages[i], Failed(item.Messages[i].Event, new TaskFailureDetails("PoisonMessage", reason, null, null)));
         }
         else
         {
-            try
-            {
-                await using var scope = services.CreateAsyncScope();
-                var activity = factory(scope.ServiceProvider);
-                object? input = DataConverter.Deserialize(scheduled.Input, activity.InputType);
-                object? output = await activity.RunAsync(new ActivityContext(scheduled.Name!, m.InstanceId), input);
-                outcome = new HistoryEvent { EventType = EventType.TaskCompleted, TaskScheduledId = scheduled.EventId, Result = DataConverter.Serialize(output) };
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested)
-            {
-                _log.LogDebug(ex, "Activity {Name} of {InstanceId} failed.", scheduled.Name, m.InstanceId);
-                outcome = Failed(scheduled, TaskFailureDetails.FromException(ex));
-            }
+            await Parallel.ForEachAsync(Enumerable.Range(0, outcomes.Length), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) },
+                async (i, _) => outcomes[i] = Report(item.Messages[i], await RunAsync(item.Messages[i], ct)));
         }
-        outcome.Timestamp = DateTime.UtcNow;
         try
         {
-            await hub.Store.SendAsync(new TaskMessage { InstanceId = m.InstanceId, ExecutionId = m.ExecutionId, Event = outcome }, false, null, ct);
+            await hub.Store.SendAsync(outcomes, false, null, null, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            // The result was not delivered: run the activity again soon rather than after the visibility timeout (at least once).
-            _log.LogWarning(ex, "Result of activity {Name} for {InstanceId} could not be sent; retrying the work item.", scheduled.Name, m.InstanceId);
+            // The results were not delivered: run the activities again soon rather than after the visibility timeout (at least once).
+            _log.LogWarning(ex, "Results of {Count} activities for {InstanceId} could not be sent; retrying the work item.", outcomes.Length, item.InstanceId);
             try { await hub.Store.AbandonAsync(item, TimeSpan.FromSeconds(1), ct); } catch { /* the visibility timeout brings it back */ }
             return;
         }
         await hub.Store.DeleteAsync(item, ct);
+    }
+
+    private static TaskMessage Report(TaskMessage work, HistoryEvent outcome)
+    {
+        outcome.Timestamp = DateTime.UtcNow;
+        return new TaskMessage { InstanceId = work.InstanceId, ExecutionId = work.ExecutionId, Event = outcome };
+    }
+
+    private async Task<HistoryEvent> RunAsync(TaskMessage m, CancellationToken ct)
+    {
+        var scheduled = m.Event;
+        if (!registry.Activities.TryGetValue(scheduled.Name ?? "", out var factory))
+            return Failed(scheduled, new TaskFailureDetails("ActivityTaskNotFound", $"No activity named '{scheduled.Name}' is registered.", null, null));
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var activity = factory(scope.ServiceProvider);
+            object? input = DataConverter.Deserialize(scheduled.Input, activity.InputType);
+            object? output = await activity.RunAsync(new ActivityContext(scheduled.Name!, m.InstanceId), input);
+            return new HistoryEvent { EventType = EventType.TaskCompleted, TaskScheduledId = scheduled.EventId, Result = DataConverter.Serialize(output) };
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            _log.LogDebug(ex, "Activity {Name} of {InstanceId} failed.", scheduled.Name, m.InstanceId);
+            return Failed(scheduled, TaskFailureDetails.FromException(ex));
+        }
     }
 
     private static HistoryEvent Failed(HistoryEvent scheduled, TaskFailureDetails details)

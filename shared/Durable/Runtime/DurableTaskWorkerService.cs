@@ -75,7 +75,7 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
                 continue;
             }
             backoff = MinBackoff;
-            foreach (var group in batch.GroupBy(i => i.Message.InstanceId))
+            foreach (var group in batch.GroupBy(i => i.InstanceId))
             {
                 await _orchestrationSlots!.WaitAsync(_stopping);
                 Track(Task.Run(async () =>
@@ -125,11 +125,15 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
             backoff = MinBackoff;
             foreach (var item in batch)
             {
+                // A work item of several activities runs them side by side on whatever slots are free now (at least its own).
+                int held = 1;
+                while (held < item.Messages.Count && _activitySlots.Wait(0)) held++;
+                int slotsHeld = held;
                 Track(Task.Run(async () =>
                 {
-                    try { await activities.ProcessAsync(item, ct); }
-                    catch (Exception ex) when (!ct.IsCancellationRequested) { _log.LogWarning(ex, "Work item for {InstanceId} failed; it will be retried.", item.Message.InstanceId); }
-                    finally { _activitySlots.Release(); }
+                    try { await activities.ProcessAsync(item, slotsHeld, ct); }
+                    catch (Exception ex) when (!ct.IsCancellationRequested) { _log.LogWarning(ex, "Work item for {InstanceId} failed; it will be retried.", item.InstanceId); }
+                    finally { _activitySlots.Release(slotsHeld); }
                 }, CancellationToken.None));
             }
         }

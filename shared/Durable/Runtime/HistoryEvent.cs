@@ -54,7 +54,8 @@ internal sealed class HistoryEvent
     public static HistoryEvent FromJson(string json) => JsonSerializer.Deserialize<HistoryEvent>(json, Json)!;
 }
 
-/// <summary>A message on a control or work-item queue: one event for one instance.</summary>
+/// <summary>One event for one instance, carried by a control or work-item queue message (a queue message may carry several
+/// for the same instance: see <see cref="TaskMessageBatch"/>).</summary>
 internal sealed class TaskMessage
 {
     public string MessageId { get; set; } = Guid.NewGuid().ToString("N");
@@ -67,4 +68,17 @@ internal sealed class TaskMessage
     public string ToJson() => JsonSerializer.Serialize(this, HistoryEvent.Json);
 
     public static TaskMessage FromJson(string json) => JsonSerializer.Deserialize<TaskMessage>(json, HistoryEvent.Json)!;
+}
+
+/// <summary>The body of one queue message: a single <see cref="TaskMessage"/> as a JSON object, or several for the same
+/// instance as a JSON array, so that a fan-out's work items and their results move in a few queue messages, not thousands.</summary>
+internal static class TaskMessageBatch
+{
+    public static string Encode(IReadOnlyList<TaskMessage> messages) => messages.Count == 1
+        ? messages[0].ToJson()
+        : JsonSerializer.Serialize(messages, HistoryEvent.Json);
+
+    public static IReadOnlyList<TaskMessage> Decode(string text) => text.TrimStart().StartsWith('[')
+        ? JsonSerializer.Deserialize<List<TaskMessage>>(text, HistoryEvent.Json)!
+        : [TaskMessage.FromJson(text)];
 }

@@ -71,7 +71,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             }
             var record = new InstanceRecord
             {
-                InstanceId = instanceId, Name = state.Started?.Name ?? poison[0].Message.Event.Name ?? "", ExecutionId = snap.ExecutionId,
+                InstanceId = instanceId, Name = state.Started?.Name ?? poison[0].Messages[0].Event.Name ?? "", ExecutionId = snap.ExecutionId,
                 RuntimeStatus = OrchestrationRuntimeStatus.Failed, CreatedTime = state.Started?.CreatedTime ?? state.Started?.Timestamp ?? now,
                 LastUpdatedTime = now, CompletedTime = now, Input = state.Started?.Input, FailureDetails = failure, CustomStatusKnown = false,
             };
@@ -108,35 +108,36 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         var now = DateTime.UtcNow;
         var cur = state;
         bool reset = false;
-        var accepted = new List<QueueItem>();
-        var drop = new List<QueueItem>();
-        var later = new List<(QueueItem Item, TimeSpan Delay)>();
+        var accepted = new List<TaskMessage>();
+        var acceptedIds = new HashSet<string>();
+        // Messages to see again later; an item whose messages are all deferred is abandoned, a mixed one is split.
+        var deferred = new List<(QueueItem Item, TaskMessage Message, TimeSpan Delay)>();
         bool sawDuplicate = false;
         bool startAccepted = false;
         var rejected = new List<HistoryEvent>();
+        var entries = items.SelectMany(i => i.Messages.Select(m => (Item: i, Message: m)));
 
         // A start is handled before anything else that came in the same batch.
-        foreach (var item in items.OrderBy(i => i.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1))
+        foreach (var (item, m) in entries.OrderBy(x => x.Message.Event.EventType == EventType.ExecutionStarted ? 0 : 1))
         {
-            var m = item.Message;
             var e = m.Event;
-            if (cur.MessageIds.Contains(m.MessageId) || accepted.Any(a => a.Message.MessageId == m.MessageId))
+            if (cur.MessageIds.Contains(m.MessageId) || acceptedIds.Contains(m.MessageId))
             {
                 sawDuplicate = true;
-                drop.Add(item);
                 continue;
             }
+            void Later(TimeSpan delay) => deferred.Add((item, m, delay));
             if (e.EventType == EventType.ExecutionStarted)
             {
                 if (e.ScheduledStartTime is { } at && at > now.AddMilliseconds(20))
                 {
-                    later.Add((item, Min(at - now, TimeSpan.FromDays(6))));
+                    Later(Min(at - now, TimeSpan.FromDays(6)));
                 }
-                else if (cur.Started is null && !accepted.Any(a => a.Message.Event.EventType == EventType.ExecutionStarted))
+                else if (cur.Started is null && !startAccepted)
                 {
                     if (cur.ExecutionId is not null && cur.ExecutionId != m.ExecutionId) reset = true;
                     cur = Fresh(instanceId, m.ExecutionId, cur);
-                    accepted.Add(item);
+                    Accept(m);
                     startAccepted = true;
                 }
                 else if (cur.IsFinal && m.ExecutionId != cur.ExecutionId && accepted.Count == 0)
@@ -144,54 +145,54 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
                     // A new execution under a finished id (restart, reuse, ContinueAsNew): its history starts empty.
                     reset = true;
                     cur = Fresh(instanceId, m.ExecutionId, cur);
-                    accepted.Add(item);
+                    Accept(m);
                     startAccepted = true;
                 }
-                else
+                else if (e.ParentInstanceId is not null && m.ExecutionId != cur.ExecutionId && !cur.IsFinal)
                 {
-                    drop.Add(item);
                     // A sub-orchestration whose chosen id is taken by a running instance: its parent must not wait forever.
-                    if (e.ParentInstanceId is not null && m.ExecutionId != cur.ExecutionId && !cur.IsFinal)
-                        rejected.Add(e);
+                    rejected.Add(e);
                 }
                 continue;
             }
             if (cur.Started is null && !startAccepted)
             {
                 // Not started yet (scheduled start, or a start message still on its way): try again later, then give up.
-                if (item.DequeueCount < 20) later.Add((item, TimeSpan.FromSeconds(1)));
-                else drop.Add(item);
+                if (item.DequeueCount < 20) Later(TimeSpan.FromSeconds(1));
                 continue;
             }
             if (cur.IsFinal)
             {
                 // After ContinueAsNew the next execution's start is on its way; events for it wait for it.
                 if (cur.Status == OrchestrationRuntimeStatus.ContinuedAsNew && item.DequeueCount < 50)
-                    later.Add((item, item.DequeueCount < 5 ? TimeSpan.Zero : TimeSpan.FromSeconds(1)));
-                else
-                    drop.Add(item);
+                    Later(item.DequeueCount < 5 ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
                 continue;
             }
             if (e.EventType == EventType.TimerFired && e.FireAt is { } due && due > now.AddMilliseconds(5))
             {
                 // Delivered early (queue delays are coarse): hide it again until it is due.
-                later.Add((item, due - now));
+                Later(due - now);
                 continue;
             }
             if (InstanceState.IsCompletion(e.EventType))
             {
-                if (m.ExecutionId is not null && m.ExecutionId != cur.ExecutionId) { drop.Add(item); continue; }
-                if (cur.Completed.Contains(e.TaskScheduledId)) { drop.Add(item); continue; }
+                if (m.ExecutionId is not null && m.ExecutionId != cur.ExecutionId) continue;
+                if (cur.Completed.Contains(e.TaskScheduledId)) continue;
                 if (!cur.Scheduled.Contains(e.TaskScheduledId))
                 {
                     // Out of order: the completion overtook the checkpoint that scheduled it.
-                    if (item.DequeueCount < 50) later.Add((item, OutOfOrderRetryDelay));
-                    else drop.Add(item);
+                    if (item.DequeueCount < 50) Later(OutOfOrderRetryDelay);
                     continue;
                 }
                 cur.Completed.Add(e.TaskScheduledId);
             }
-            accepted.Add(item);
+            Accept(m);
+        }
+
+        void Accept(TaskMessage m)
+        {
+            accepted.Add(m);
+            acceptedIds.Add(m.MessageId);
         }
 
         foreach (var childStart in rejected)
@@ -202,20 +203,36 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             foreach (var (message, _, _) in refused) await Store.SendAsync(message, false, null, ct);
         }
 
+        // Items with nothing deferred are consumed by this episode; all-deferred ones are abandoned; mixed ones are split.
+        var abandon = new List<(QueueItem Item, TimeSpan Delay)>();
+        var consumed = new List<QueueItem>();
+        foreach (var item in items)
+        {
+            var mine = deferred.Where(d => d.Item == item).ToList();
+            if (mine.Count == 0) consumed.Add(item);
+            else if (mine.Count == item.Messages.Count) abandon.Add((item, mine.Min(d => d.Delay)));
+            else
+            {
+                // The deferred messages go back as messages of their own (same ids, so a redelivery of the original is dropped).
+                await Task.WhenAll(mine.Select(d => Store.SendAsync(d.Message, false, d.Delay, ct)));
+                consumed.Add(item);
+            }
+        }
+
         if (accepted.Count == 0)
         {
-            _log.LogDebug("Episode {InstanceId}: nothing new ({Dropped} dropped, {Later} deferred).", instanceId, drop.Count, later.Count);
+            _log.LogDebug("Episode {InstanceId}: nothing new ({Deferred} deferred).", instanceId, deferred.Count);
             // Redelivered messages mean a previous checkpoint may have stopped before updating the Instances row (DurableTask #1252).
             if (sawDuplicate && cur.Started is not null) await WriteInstanceRowAsync(cur, now, ct);
-            await FinishAsync(drop, later, ct);
+            await FinishAsync(consumed, abandon, ct);
             return;
         }
 
         var newEvents = new List<HistoryEvent> { new() { EventType = EventType.OrchestratorStarted, Timestamp = now } };
-        foreach (var item in accepted)
+        foreach (var message in accepted)
         {
-            var e = item.Message.Event.Clone();
-            e.MessageId = item.Message.MessageId;
+            var e = message.Event.Clone();
+            e.MessageId = message.MessageId;
             if (e.Timestamp == default) e.Timestamp = now;
             newEvents.Add(e);
         }
@@ -252,7 +269,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         }
 
         // 1. Outbound messages first: a crash after this replays the episode, and receivers drop the duplicates.
-        await Task.WhenAll(outbound.Select(o => Store.SendAsync(o.Message, o.WorkItem, o.Delay, ct)));
+        await SendOutboundAsync(outbound, ct);
 
         // 2. History, guarded by the sentinel's ETag: a conflict means another worker moved this instance on.
         string? etag = await Store.CommitHistoryAsync(instanceId, executionId, reset, reset ? 0 : cur.History.Count, newEvents, state.ETag, ct);
@@ -279,14 +296,24 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         await WriteInstanceRowAsync(cur, now, ct);
 
         // 4. Only now are the consumed messages gone.
-        await FinishAsync(accepted.Concat(drop).ToList(), later, ct);
+        await FinishAsync(consumed, abandon, ct);
         if (_log.IsEnabled(LogLevel.Debug))
-            _log.LogDebug("Episode {InstanceId}: {Accepted} accepted, {Dropped} dropped, {Later} deferred, {Events} events, {Outbound} sent, {Ms:F1} ms.",
-                instanceId, accepted.Count, drop.Count, later.Count, newEvents.Count, outbound.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _log.LogDebug("Episode {InstanceId}: {Accepted} accepted, {Deferred} deferred, {Events} events, {Outbound} sent, {Ms:F1} ms.",
+                instanceId, accepted.Count, deferred.Count, newEvents.Count, outbound.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private static string? StartExecutionId(List<QueueItem> accepted)
-        => accepted.FirstOrDefault(a => a.Message.Event.EventType == EventType.ExecutionStarted)?.Message.ExecutionId;
+    /// <summary>Work items go out in queue messages of up to <see cref="DurableTaskOptions.WorkItemBatchSize"/> activities each
+    /// (a fan-out of 1,000 is then tens of queue messages, not 1,000); everything else goes one message at a time.</summary>
+    private Task SendOutboundAsync(List<(TaskMessage Message, bool WorkItem, TimeSpan? Delay)> outbound, CancellationToken ct)
+    {
+        var workItems = outbound.Where(o => o.WorkItem && o.Delay is null).Select(o => o.Message).ToList();
+        var sends = outbound.Where(o => !(o.WorkItem && o.Delay is null)).Select(o => Store.SendAsync(o.Message, o.WorkItem, o.Delay, ct)).ToList();
+        sends.AddRange(workItems.Chunk(hub.Options.WorkItemBatchSize).Select(chunk => Store.SendAsync(chunk, true, null, null, ct)));
+        return Task.WhenAll(sends);
+    }
+
+    private static string? StartExecutionId(List<TaskMessage> accepted)
+        => accepted.FirstOrDefault(a => a.Event.EventType == EventType.ExecutionStarted)?.ExecutionId;
 
     private static InstanceState Fresh(string instanceId, string? executionId, InstanceState old)
         => new(instanceId, new List<HistoryEvent>(), executionId, old.ETag);

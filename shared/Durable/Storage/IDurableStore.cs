@@ -3,10 +3,14 @@ using Fleet.Durable.Runtime;
 
 namespace Fleet.Durable.Storage;
 
-/// <summary>A message taken from a queue, with what is needed to delete or abandon it.</summary>
+/// <summary>A queue message taken from a queue (or sent claimed), with what is needed to delete or abandon it. It carries one
+/// or more task messages, all for the same instance.</summary>
 internal sealed class QueueItem
 {
-    public required TaskMessage Message { get; init; }
+    public required IReadOnlyList<TaskMessage> Messages { get; init; }
+    public string InstanceId => Messages[0].InstanceId;
+
+    /// <summary>Receives so far; 0 for a message this process sent claimed and has never received.</summary>
     public int DequeueCount { get; init; }
 
     /// <summary>Control-queue partition, or -1 for the work-item queue.</summary>
@@ -71,8 +75,11 @@ internal interface IDurableStore
 
     Task InitializeAsync(CancellationToken ct);
 
-    /// <summary>Sends to the instance's control queue, or to the work-item queue; a delay hides the message until then.</summary>
-    Task SendAsync(TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct);
+    /// <summary>Sends <paramref name="messages"/> (all for one instance) as one queue message to the instance's control queue, or to
+    /// the work-item queue; a delay hides it until then. With <paramref name="claimFor"/>, the message is sent hidden for that long
+    /// and returned as an item this process holds, as if received: it processes it at once without a receive, and if it dies the
+    /// message becomes visible to every host when the claim runs out. Returns null when not claimed.</summary>
+    Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct);
 
     /// <summary>Receives up to <paramref name="max"/> visible messages from a partition (-1: work items), hiding them for <paramref name="visibility"/>.</summary>
     Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct);
@@ -105,4 +112,11 @@ internal interface IDurableStore
 
     /// <summary>Deletes an instance's history and Instances row; false when it did not exist.</summary>
     Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct);
+}
+
+internal static class DurableStoreExtensions
+{
+    /// <summary>Sends one message, unclaimed.</summary>
+    public static Task SendAsync(this IDurableStore store, TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct)
+        => store.SendAsync([message], toWorkItems, delay, null, ct);
 }

@@ -68,16 +68,25 @@ internal sealed class AzureStorageDurableStore : IDurableStore
 
     private QueueClient QueueOf(int partition) => partition < 0 ? _workItems : _control[partition];
 
-    public async Task SendAsync(TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct)
+    public async Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
     {
-        int partition = toWorkItems ? -1 : StableHash.PartitionOf(message.InstanceId, PartitionCount);
-        string text = message.ToJson();
+        string instanceId = messages[0].InstanceId;
+        int partition = toWorkItems ? -1 : StableHash.PartitionOf(instanceId, PartitionCount);
+        string body = TaskMessageBatch.Encode(messages);
+        string text = body;
         if (Encoding.UTF8.GetByteCount(text) > LargePayloads.MaxMessageBytes)
-            text = BlobMessagePrefix + await _blobs.UploadAsync(message.InstanceId, "message", text, ct);
+            text = BlobMessagePrefix + await _blobs.UploadAsync(instanceId, "message", text, ct);
+        TimeSpan? hidden = claimFor is { } claim ? WholeSeconds(claim) : delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null;
         // Messages must never expire (the default time-to-live is 7 days): -1 means infinite.
-        await QueueOf(partition).SendMessageAsync(text, delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null, TimeSpan.FromSeconds(-1), ct);
+        var sent = (await QueueOf(partition).SendMessageAsync(text, hidden, TimeSpan.FromSeconds(-1), ct)).Value;
         QueueMessageCounters.OnSent();
-        Wakeups.Signal(partition, delay);
+        if (claimFor is null)
+        {
+            Wakeups.Signal(partition, delay);
+            return null;
+        }
+        // Decoded from what was sent, so the holder shares no objects with the sender.
+        return new QueueItem { Messages = TaskMessageBatch.Decode(body), DequeueCount = 0, Partition = partition, Receipt = new Receipt(sent.MessageId, sent.PopReceipt) };
     }
 
     public async Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
@@ -93,7 +102,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
                 text = await _blobs.DownloadAsync(text[BlobMessagePrefix.Length..], ct);
             return new QueueItem
             {
-                Message = TaskMessage.FromJson(text), DequeueCount = (int)m.DequeueCount, Partition = partition,
+                Messages = TaskMessageBatch.Decode(text), DequeueCount = (int)m.DequeueCount, Partition = partition,
                 Receipt = new Receipt(m.MessageId, m.PopReceipt),
             };
         }));
@@ -360,17 +369,20 @@ internal sealed class AzureStorageDurableStore : IDurableStore
 
     public async Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct)
     {
-        string json = item.Message.ToJson();
-        var e = new TableEntity(item.Message.InstanceId, item.Message.MessageId)
+        foreach (var message in item.Messages)
         {
-            ["EventType"] = item.Message.Event.EventType.ToString(),
-            ["Queue"] = item.Partition < 0 ? _names.WorkItemQueue : _names.ControlQueue(item.Partition),
-            ["DequeueCount"] = item.DequeueCount,
-            ["Reason"] = reason.Length > LargePayloads.MaxPropertyChars ? reason[..LargePayloads.MaxPropertyChars] : reason,
-        };
-        if (json.Length > LargePayloads.MaxPropertyChars) e["ContentBlob"] = await _blobs.UploadAsync(item.Message.InstanceId, "poison", json, ct);
-        else e["Content"] = json;
-        await _poison.UpsertEntityAsync(e, TableUpdateMode.Replace, ct);
+            string json = message.ToJson();
+            var e = new TableEntity(message.InstanceId, message.MessageId)
+            {
+                ["EventType"] = message.Event.EventType.ToString(),
+                ["Queue"] = item.Partition < 0 ? _names.WorkItemQueue : _names.ControlQueue(item.Partition),
+                ["DequeueCount"] = item.DequeueCount,
+                ["Reason"] = reason.Length > LargePayloads.MaxPropertyChars ? reason[..LargePayloads.MaxPropertyChars] : reason,
+            };
+            if (json.Length > LargePayloads.MaxPropertyChars) e["ContentBlob"] = await _blobs.UploadAsync(message.InstanceId, "poison", json, ct);
+            else e["Content"] = json;
+            await _poison.UpsertEntityAsync(e, TableUpdateMode.Replace, ct);
+        }
     }
 
     public async Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct)

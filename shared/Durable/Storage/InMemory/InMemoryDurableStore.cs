@@ -41,13 +41,24 @@ internal sealed class InMemoryDurableStore : IDurableStore
 
     public Task InitializeAsync(CancellationToken ct) => Task.CompletedTask;
 
-    public Task SendAsync(TaskMessage message, bool toWorkItems, TimeSpan? delay, CancellationToken ct)
+    public Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
     {
-        int q = toWorkItems ? PartitionCount : StableHash.PartitionOf(message.InstanceId, PartitionCount);
-        var m = new Message { Id = Guid.NewGuid().ToString("N"), Json = message.ToJson(), VisibleAt = DateTime.UtcNow + (delay ?? TimeSpan.Zero) };
-        lock (_lock) _queues[q].Add(m);
-        Wakeups.Signal(toWorkItems ? -1 : q, delay);
-        return Task.CompletedTask;
+        int q = toWorkItems ? PartitionCount : StableHash.PartitionOf(messages[0].InstanceId, PartitionCount);
+        var m = new Message { Id = Guid.NewGuid().ToString("N"), Json = TaskMessageBatch.Encode(messages), VisibleAt = DateTime.UtcNow + (claimFor ?? delay ?? TimeSpan.Zero) };
+        lock (_lock)
+        {
+            _queues[q].Add(m);
+            if (claimFor is not null) m.PopReceipt = ++_receipts;
+        }
+        if (claimFor is null)
+        {
+            Wakeups.Signal(toWorkItems ? -1 : q, delay);
+            return Task.FromResult<QueueItem?>(null);
+        }
+        return Task.FromResult<QueueItem?>(new QueueItem
+        {
+            Messages = TaskMessageBatch.Decode(m.Json), DequeueCount = 0, Partition = toWorkItems ? -1 : q, Receipt = (m, m.PopReceipt),
+        });
     }
 
     public Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
@@ -62,7 +73,7 @@ internal sealed class InMemoryDurableStore : IDurableStore
                 m.VisibleAt = now + visibility;
                 m.DequeueCount++;
                 m.PopReceipt = ++_receipts;
-                result.Add(new QueueItem { Message = TaskMessage.FromJson(m.Json), DequeueCount = m.DequeueCount, Partition = partition, Receipt = (m, m.PopReceipt) });
+                result.Add(new QueueItem { Messages = TaskMessageBatch.Decode(m.Json), DequeueCount = m.DequeueCount, Partition = partition, Receipt = (m, m.PopReceipt) });
                 if (result.Count == max) break;
             }
         }
@@ -177,7 +188,7 @@ internal sealed class InMemoryDurableStore : IDurableStore
 
     public Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct)
     {
-        lock (_lock) Poison.Add((item.Message.InstanceId, item.Message.ToJson(), reason));
+        lock (_lock) foreach (var message in item.Messages) Poison.Add((message.InstanceId, message.ToJson(), reason));
         return Task.CompletedTask;
     }
 
