@@ -43,7 +43,7 @@ internal sealed class StoreDurableTaskClient(TaskHub hub) : DurableTaskClient(hu
             throw;
         }
 
-        Task SendStartAsync() => Store.SendAsync(new TaskMessage
+        Task SendStartAsync() => SendControlAsync(new TaskMessage
         {
             InstanceId = instanceId,
             ExecutionId = executionId,
@@ -52,8 +52,12 @@ internal sealed class StoreDurableTaskClient(TaskHub hub) : DurableTaskClient(hu
                 EventType = EventType.ExecutionStarted, Name = name, Input = input, InstanceId = instanceId, ExecutionId = executionId,
                 Timestamp = now, CreatedTime = now, ScheduledStartTime = scheduled,
             },
-        }, toWorkItems: false, delay, ct);
+        }, delay, ct);
     }
+
+    // A start or event for an instance this process's worker polls is run here at once (see ILocalDispatch).
+    private Task SendControlAsync(TaskMessage message, TimeSpan? delay, CancellationToken ct)
+        => delay is null ? hub.SendControlAsync([message], ct) : Store.SendAsync(message, toWorkItems: false, delay, ct);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -74,7 +78,7 @@ internal sealed class StoreDurableTaskClient(TaskHub hub) : DurableTaskClient(hu
     {
         await hub.EnsureInitializedAsync();
         e.Timestamp = DateTime.UtcNow;
-        await Store.SendAsync(new TaskMessage { InstanceId = instanceId, Event = e }, toWorkItems: false, null, ct);
+        await SendControlAsync(new TaskMessage { InstanceId = instanceId, Event = e }, null, ct);
     }
 
     public override Task TerminateInstanceAsync(string instanceId, object? output = null, CancellationToken cancellation = default)

@@ -67,7 +67,7 @@ internal sealed class ActivityDispatcher(TaskHub hub, DurableTaskRegistry regist
         }
         try
         {
-            await hub.Store.SendAsync(outcomes, false, null, null, ct);
+            await hub.SendControlAsync(outcomes, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

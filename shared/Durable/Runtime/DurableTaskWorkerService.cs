@@ -8,7 +8,7 @@ namespace Fleet.Durable.Runtime;
 /// <summary>The hosted worker: polls the owned control queues and the work-item queue in batches, with in-process wake-ups
 /// and back-off up to <see cref="DurableTaskOptions.MaxQueuePollingInterval"/> when idle.</summary>
 internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatcher orchestrations, ActivityDispatcher activities,
-    IPartitionManager partitions, ILoggerFactory loggerFactory) : BackgroundService
+    IPartitionManager partitions, ILoggerFactory loggerFactory) : BackgroundService, ILocalDispatch
 {
     private const int BatchSize = 32;
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
@@ -17,6 +17,8 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
     private SemaphoreSlim? _orchestrationSlots;
     private SemaphoreSlim? _activitySlots;
     private CancellationToken _stopping;
+    // Partitions whose poll loop runs now: only their messages may be claimed and run here.
+    private readonly ConcurrentDictionary<int, bool> _polling = new();
 
     private DurableTaskOptions Options => hub.Options;
 
@@ -38,6 +40,7 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ContinueWith(_ => { });
             }
         }
+        hub.Local = this;
         _log.LogInformation("Durable worker started on hub {Hub} ({Backend}, {Partitions} partitions).", Options.HubName, Options.Backend, Options.PartitionCount);
         try
         {
@@ -46,11 +49,28 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            hub.Local = null;
+        }
         // Let running episodes finish their checkpoint; unfinished ones come back after the visibility timeout.
         await Task.WhenAny(Task.WhenAll(_inFlight.Keys), Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
     private async Task PollControlQueueAsync(int partition, CancellationToken ct)
+    {
+        _polling[partition] = true;
+        try
+        {
+            await PollControlQueueLoopAsync(partition, ct);
+        }
+        finally
+        {
+            _polling.TryRemove(partition, out _);
+        }
+    }
+
+    private async Task PollControlQueueLoopAsync(int partition, CancellationToken ct)
     {
         var backoff = MinBackoff;
         while (!ct.IsCancellationRequested)
@@ -78,12 +98,7 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
             foreach (var group in batch.GroupBy(i => i.InstanceId))
             {
                 await _orchestrationSlots!.WaitAsync(_stopping);
-                Track(Task.Run(async () =>
-                {
-                    // Episodes finish their checkpoint even when the partition is handed over (the ETag guards it); only shutdown stops them.
-                    try { await orchestrations.ProcessAsync(group.Key, group.ToList(), _stopping); }
-                    finally { _orchestrationSlots.Release(); }
-                }, CancellationToken.None));
+                StartEpisode(group.Key, group.ToList());
             }
         }
     }
@@ -128,16 +143,46 @@ internal sealed class DurableTaskWorkerService(TaskHub hub, OrchestrationDispatc
                 // A work item of several activities runs them side by side on whatever slots are free now (at least its own).
                 int held = 1;
                 while (held < item.Messages.Count && _activitySlots.Wait(0)) held++;
-                int slotsHeld = held;
-                Track(Task.Run(async () =>
-                {
-                    try { await activities.ProcessAsync(item, slotsHeld, ct); }
-                    catch (Exception ex) when (!ct.IsCancellationRequested) { _log.LogWarning(ex, "Work item for {InstanceId} failed; it will be retried.", item.InstanceId); }
-                    finally { _activitySlots.Release(slotsHeld); }
-                }, CancellationToken.None));
+                StartActivities(item, held);
             }
         }
     }
+
+    private void StartEpisode(string instanceId, List<QueueItem> items) => Track(Task.Run(async () =>
+    {
+        // Episodes finish their checkpoint even when the partition is handed over (the ETag guards it); only shutdown stops them.
+        try { await orchestrations.ProcessAsync(instanceId, items, _stopping); }
+        finally { _orchestrationSlots!.Release(); }
+    }, CancellationToken.None));
+
+    private void StartActivities(QueueItem item, int slots) => Track(Task.Run(async () =>
+    {
+        try { await activities.ProcessAsync(item, slots, _stopping); }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested) { _log.LogWarning(ex, "Work item for {InstanceId} failed; it will be retried.", item.InstanceId); }
+        finally { _activitySlots!.Release(slots); }
+    }, CancellationToken.None));
+
+    int ILocalDispatch.TryTakeActivitySlots(int wanted)
+    {
+        if (_stopping.IsCancellationRequested || _activitySlots is null) return 0;
+        int taken = 0;
+        while (taken < wanted && _activitySlots.Wait(0)) taken++;
+        return taken;
+    }
+
+    void ILocalDispatch.ReleaseActivitySlots(int slots)
+    {
+        if (slots > 0) _activitySlots!.Release(slots);
+    }
+
+    void ILocalDispatch.RunActivities(QueueItem item, int slots) => StartActivities(item, slots);
+
+    bool ILocalDispatch.TryTakeEpisodeSlot(int partition)
+        => !_stopping.IsCancellationRequested && _polling.ContainsKey(partition) && _orchestrationSlots is not null && _orchestrationSlots.Wait(0);
+
+    void ILocalDispatch.ReleaseEpisodeSlot() => _orchestrationSlots!.Release();
+
+    void ILocalDispatch.RunEpisode(QueueItem item) => StartEpisode(item.InstanceId, [item]);
 
     private TimeSpan Next(TimeSpan backoff)
     {

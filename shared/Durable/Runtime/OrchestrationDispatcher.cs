@@ -269,10 +269,20 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         }
 
         // 1. Outbound messages first: a crash after this replays the episode, and receivers drop the duplicates.
-        await SendOutboundAsync(outbound, ct);
+        var claimed = await SendOutboundAsync(outbound, ct);
 
         // 2. History, guarded by the sentinel's ETag: a conflict means another worker moved this instance on.
-        string? etag = await Store.CommitHistoryAsync(instanceId, executionId, reset, reset ? 0 : cur.History.Count, newEvents, state.ETag, ct);
+        string? etag;
+        try
+        {
+            etag = await Store.CommitHistoryAsync(instanceId, executionId, reset, reset ? 0 : cur.History.Count, newEvents, state.ETag, ct);
+        }
+        finally
+        {
+            // Claimed work items start only now, so their results cannot overtake the checkpoint that schedules them. They run even
+            // if the checkpoint failed: activities are at least once, and results nobody scheduled are dropped.
+            foreach (var (item, slots, owner) in claimed) owner.RunActivities(item, slots);
+        }
         if (etag is null)
         {
             DurableEngineCounters.OnSentinelConflict();
@@ -303,13 +313,50 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
     }
 
     /// <summary>Work items go out in queue messages of up to <see cref="DurableTaskOptions.WorkItemBatchSize"/> activities each
-    /// (a fan-out of 1,000 is then tens of queue messages, not 1,000); everything else goes one message at a time.</summary>
-    private Task SendOutboundAsync(List<(TaskMessage Message, bool WorkItem, TimeSpan? Delay)> outbound, CancellationToken ct)
+    /// (a fan-out of 1,000 is then tens of queue messages, not 1,000); those this process has free activity slots for are sent
+    /// claimed and returned, to be run here once the checkpoint that schedules them is written. Other messages go one by one.</summary>
+    private async Task<List<(QueueItem Item, int Slots, ILocalDispatch Local)>> SendOutboundAsync(List<(TaskMessage Message, bool WorkItem, TimeSpan? Delay)> outbound, CancellationToken ct)
     {
-        var workItems = outbound.Where(o => o.WorkItem && o.Delay is null).Select(o => o.Message).ToList();
-        var sends = outbound.Where(o => !(o.WorkItem && o.Delay is null)).Select(o => Store.SendAsync(o.Message, o.WorkItem, o.Delay, ct)).ToList();
-        sends.AddRange(workItems.Chunk(hub.Options.WorkItemBatchSize).Select(chunk => Store.SendAsync(chunk, true, null, null, ct)));
-        return Task.WhenAll(sends);
+        var claimed = new List<(QueueItem Item, int Slots, ILocalDispatch Local)>();
+        var sends = outbound.Where(o => !(o.WorkItem && o.Delay is null))
+            .Select(o => o.Delay is null && !o.WorkItem ? hub.SendControlAsync([o.Message], ct) : Store.SendAsync(o.Message, o.WorkItem, o.Delay, ct)).ToList();
+        var local = hub.Local;
+        foreach (var chunk in outbound.Where(o => o.WorkItem && o.Delay is null).Select(o => o.Message).Chunk(hub.Options.WorkItemBatchSize))
+        {
+            int slots = local?.TryTakeActivitySlots(chunk.Length) ?? 0;
+            if (slots == 0)
+            {
+                sends.Add(Store.SendAsync(chunk, true, null, null, ct));
+                continue;
+            }
+            sends.Add(ClaimAsync(chunk, slots));
+        }
+        try
+        {
+            await Task.WhenAll(sends);
+        }
+        catch
+        {
+            // Claimed items already sent become visible when their claim runs out; the episode is retried.
+            foreach (var (_, slots, owner) in claimed) owner.ReleaseActivitySlots(slots);
+            throw;
+        }
+        return claimed;
+
+        async Task ClaimAsync(TaskMessage[] chunk, int slots)
+        {
+            QueueItem? item;
+            try
+            {
+                item = await Store.SendAsync(chunk, true, null, hub.Options.MessageVisibilityTimeout, ct);
+            }
+            catch
+            {
+                local!.ReleaseActivitySlots(slots);
+                throw;
+            }
+            lock (claimed) claimed.Add((item!, slots, local!));
+        }
     }
 
     private static string? StartExecutionId(List<TaskMessage> accepted)
