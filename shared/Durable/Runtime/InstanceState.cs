@@ -29,6 +29,9 @@ internal sealed class InstanceState
     public string? CustomStatus { get; set; }
     public bool CustomStatusKnown { get; set; }
 
+    /// <summary>What this process last wrote to the Instances row for this state, and when; null when it has not.</summary>
+    public ((OrchestrationRuntimeStatus Status, string? CustomStatus, string? ExecutionId) Row, DateTime At)? RowWritten { get; set; }
+
     public OrchestrationRuntimeStatus Status => Finished is { } f
         ? Enum.Parse<OrchestrationRuntimeStatus>(f.OrchestrationStatus ?? "Completed")
         : Started is null ? OrchestrationRuntimeStatus.Pending : Suspended ? OrchestrationRuntimeStatus.Suspended : OrchestrationRuntimeStatus.Running;

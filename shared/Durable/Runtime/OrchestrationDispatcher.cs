@@ -10,6 +10,7 @@ namespace Fleet.Durable.Runtime;
 internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan OutOfOrderRetryDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RowRefreshInterval = TimeSpan.FromSeconds(1);
     private readonly ILogger _log = loggerFactory.CreateLogger("Fleet.Durable.Orchestrations");
     // Episodes of one instance never overlap in this process; striped so the lock table does not grow with instances.
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
@@ -20,9 +21,10 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
     {
         var gate = _locks[StableHash.Fnv1a(instanceId) % (uint)_locks.Length];
         await gate.WaitAsync(ct);
+        Settlement? settle = null;
         try
         {
-            await ProcessLockedAsync(instanceId, items, ct);
+            settle = await ProcessLockedAsync(instanceId, items, ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -37,7 +39,16 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         {
             gate.Release();
         }
+        // Deleting consumed messages needs no lock: the checkpoint is written, and a message that comes back is dropped as a duplicate.
+        if (settle is not null)
+        {
+            try { await FinishAsync(settle.Consumed, settle.Abandon, ct); }
+            catch (Exception ex) when (!ct.IsCancellationRequested) { _log.LogDebug(ex, "Settling the messages of {InstanceId} failed; they come back and are dropped.", instanceId); }
+        }
     }
+
+    /// <summary>What to do with an episode's queue messages once its checkpoint is complete.</summary>
+    private sealed record Settlement(List<QueueItem> Consumed, List<(QueueItem Item, TimeSpan Delay)> Abandon);
 
     /// <summary>Moves messages that failed <see cref="DurableTaskOptions.MaxDequeueCount"/> times to the poison store and fails
     /// their instance with the reason (in history when that can still be written, and in the Instances row).</summary>
@@ -101,7 +112,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         return state;
     }
 
-    private async Task ProcessLockedAsync(string instanceId, List<QueueItem> items, CancellationToken ct)
+    private async Task<Settlement?> ProcessLockedAsync(string instanceId, List<QueueItem> items, CancellationToken ct)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var state = await LoadAsync(instanceId, ct);
@@ -223,9 +234,8 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         {
             _log.LogDebug("Episode {InstanceId}: nothing new ({Deferred} deferred).", instanceId, deferred.Count);
             // Redelivered messages mean a previous checkpoint may have stopped before updating the Instances row (DurableTask #1252).
-            if (sawDuplicate && cur.Started is not null) await WriteInstanceRowAsync(cur, now, ct);
-            await FinishAsync(consumed, abandon, ct);
-            return;
+            if (sawDuplicate && cur.Started is not null) await WriteInstanceRowAsync(cur, now, ct, force: true);
+            return new Settlement(consumed, abandon);
         }
 
         var newEvents = new List<HistoryEvent> { new() { EventType = EventType.OrchestratorStarted, Timestamp = now } };
@@ -289,7 +299,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             hub.Cache.TryRemove(instanceId, out _);
             _log.LogInformation("Checkpoint conflict for {InstanceId}; abandoning the episode.", instanceId);
             await Task.WhenAll(items.Select(i => SafeAbandon(i, TimeSpan.Zero)));
-            return;
+            return null;
         }
         DurableEngineCounters.OnEpisodeCommitted();
         cur.ETag = etag;
@@ -306,10 +316,10 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         await WriteInstanceRowAsync(cur, now, ct);
 
         // 4. Only now are the consumed messages gone.
-        await FinishAsync(consumed, abandon, ct);
         if (_log.IsEnabled(LogLevel.Debug))
             _log.LogDebug("Episode {InstanceId}: {Accepted} accepted, {Deferred} deferred, {Events} events, {Outbound} sent, {Ms:F1} ms.",
                 instanceId, accepted.Count, deferred.Count, newEvents.Count, outbound.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new Settlement(consumed, abandon);
     }
 
     /// <summary>Work items go out in queue messages of up to <see cref="DurableTaskOptions.WorkItemBatchSize"/> activities each
@@ -465,12 +475,17 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
         }
     }
 
-    private async Task WriteInstanceRowAsync(InstanceState s, DateTime now, CancellationToken ct)
+    private async Task WriteInstanceRowAsync(InstanceState s, DateTime now, CancellationToken ct, bool force = false)
     {
         var start = s.Started!;
         var status = s.Status;
         var finished = s.Finished;
         bool continued = status == OrchestrationRuntimeStatus.ContinuedAsNew;
+        // A running instance whose row would change only in lastUpdatedTime is rewritten at most every RowRefreshInterval:
+        // one table write fewer per episode of a chain or fan-out, with lastUpdatedTime still current to within a second.
+        var written = (status, s.CustomStatusKnown ? s.CustomStatus : null, s.ExecutionId);
+        if (!force && status == OrchestrationRuntimeStatus.Running && s.RowWritten is { } last && last.Row == written && now - last.At < RowRefreshInterval)
+            return;
         await Store.UpsertInstanceAsync(new InstanceRecord
         {
             InstanceId = s.InstanceId,
@@ -488,6 +503,7 @@ internal sealed class OrchestrationDispatcher(TaskHub hub, DurableTaskRegistry r
             CustomStatus = s.CustomStatus,
             CustomStatusKnown = s.CustomStatusKnown,
         }, ct);
+        s.RowWritten = (written, now);
         hub.Notifier.Notify(s.InstanceId);
     }
 
