@@ -12,8 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace Fleet.Benchmarks;
 
 /// <summary>The durable engine on Azurite: latency and throughput of the common orchestration shapes, each set against
-/// the raw queue throughput of the same Azurite measured in the same run (efficiency = engine queue messages per second ÷
-/// raw send+receive+delete messages per second).</summary>
+/// the raw queue throughput of the same Azurite measured in the same run (efficiency = task messages the engine moved per
+/// second ÷ raw send+receive+delete messages per second; batching lets one queue message carry several task messages).</summary>
 public sealed class DurableBenchmark : IBenchmark
 {
     private const int LatencyInstances = 200;
@@ -22,6 +22,8 @@ public sealed class DurableBenchmark : IBenchmark
     private const int ConcurrentInstances = 500;
     private const int EventInstances = 50;
     private static readonly TimeSpan CeilingWindow = TimeSpan.FromSeconds(5);
+    private const int CeilingSenders = 8;
+    private const int CeilingReceivers = 4;
 
     public string Name => "durable";
     public string Description => "durable engine on Azurite: start→complete latency, chain, fan-out, concurrency, events vs raw queue throughput";
@@ -114,12 +116,12 @@ public sealed class DurableBenchmark : IBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Azurite queue ceiling: {ceiling:F0} messages/s (send+receive+delete, 4+4 tasks, {CeilingWindow.TotalSeconds:F0} s). Efficiency goal ≥ 0.5.");
+        Console.WriteLine($"Azurite queue ceiling: {ceiling:F0} messages/s (send+receive+delete, {CeilingSenders} senders + {CeilingReceivers} receivers, {CeilingWindow.TotalSeconds:F0} s). Efficiency goal ≥ 0.5.");
         Console.WriteLine();
-        Console.WriteLine("| scenario | result | unit | notes | engine msgs | engine msgs/s | efficiency |");
-        Console.WriteLine("|---|---:|---|---|---:|---:|---:|");
+        Console.WriteLine("| scenario | result | unit | notes | queue msgs | task msgs | task msgs/s | efficiency |");
+        Console.WriteLine("|---|---:|---|---|---:|---:|---:|---:|");
         foreach (var r in rows)
-            Console.WriteLine($"| {r.Scenario} | {r.Value:F1} | {r.Unit} | {r.Notes}{Verdict(r.MeetsGoal)} | {r.EngineMessages} | {r.EngineMessagesPerSecond:F0} | {r.Efficiency:F2} |");
+            Console.WriteLine($"| {r.Scenario} | {r.Value:F1} | {r.Unit} | {r.Notes}{Verdict(r.MeetsGoal)} | {r.QueueMessages} | {r.TaskMessages} | {r.TaskMessagesPerSecond:F0} | {r.Efficiency:F2} |");
 
         await BenchResults.WriteAsync("durable", new
         {
@@ -174,18 +176,19 @@ public sealed class DurableBenchmark : IBenchmark
     private static async Task<Row> MeasureAsync(string scenario, double ceiling,
         Func<Task<(double Value, string Unit, string Notes, bool? MeetsGoal)>> run)
     {
-        long sentBefore = QueueMessageCounters.Sent;
+        long sentBefore = QueueMessageCounters.Sent, tasksBefore = QueueMessageCounters.TaskMessagesSent;
         var watch = Stopwatch.StartNew();
         var (value, unit, notes, meets) = await run();
         double seconds = watch.Elapsed.TotalSeconds;
         long messages = QueueMessageCounters.Sent - sentBefore;
-        double perSecond = messages / seconds;
+        long taskMessages = QueueMessageCounters.TaskMessagesSent - tasksBefore;
+        double perSecond = taskMessages / seconds;
         Console.Error.WriteLine($"{scenario}: {value:F1} {unit} ({seconds:F1} s)");
-        return new Row(scenario, value, unit, notes, meets, messages, perSecond, perSecond / ceiling);
+        return new Row(scenario, value, unit, notes, meets, messages, taskMessages, perSecond, perSecond / ceiling);
     }
 
-    /// <summary>Raw Azurite queue throughput with the client the engine uses: 4 tasks send, 4 tasks receive (32 at a time)
-    /// and delete; the result counts messages that completed the whole send→receive→delete cycle.</summary>
+    /// <summary>Raw Azurite queue throughput with the client the engine uses: 8 tasks send, 4 tasks receive (32 at a time)
+    /// and delete each batch side by side; the result counts messages that completed the whole send→receive→delete cycle.</summary>
     private static async Task<double> MeasureQueueCeilingAsync(string cs, CancellationToken ct)
     {
         var queue = new QueueServiceClient(cs).GetQueueClient("ceiling-" + Guid.NewGuid().ToString("N")[..12]);
@@ -196,7 +199,7 @@ public sealed class DurableBenchmark : IBenchmark
             long sent = 0, received = 0, deleted = 0;
             var watch = Stopwatch.StartNew();
             window.CancelAfter(CeilingWindow);
-            var senders = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            var senders = Enumerable.Range(0, CeilingSenders).Select(_ => Task.Run(async () =>
             {
                 while (!window.IsCancellationRequested)
                 {
@@ -204,7 +207,7 @@ public sealed class DurableBenchmark : IBenchmark
                     Interlocked.Increment(ref sent);
                 }
             }));
-            var receivers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            var receivers = Enumerable.Range(0, CeilingReceivers).Select(_ => Task.Run(async () =>
             {
                 while (!window.IsCancellationRequested)
                 {
@@ -212,11 +215,12 @@ public sealed class DurableBenchmark : IBenchmark
                     Interlocked.Add(ref received, batch.Length);
                     // An empty queue answers at once; hammering it would slow the senders down, as the engine's backoff avoids.
                     if (batch.Length == 0) await Task.Delay(10, CancellationToken.None);
-                    foreach (var m in batch)
+                    // Deleted side by side, as the engine settles a batch.
+                    await Task.WhenAll(batch.Select(async m =>
                     {
                         await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, CancellationToken.None);
                         if (!window.IsCancellationRequested) Interlocked.Increment(ref deleted);
-                    }
+                    }));
                 }
             }));
             await Task.WhenAll(senders.Concat(receivers));
@@ -243,8 +247,11 @@ public sealed class DurableBenchmark : IBenchmark
             await blobs.DeleteBlobContainerAsync(c.Name);
     }
 
+    /// <param name="QueueMessages">Queue messages the engine sent (each later received or claimed, and deleted).</param>
+    /// <param name="TaskMessages">Task messages (starts, work items, results) those carried: what an engine with one queue message
+    /// per task message, as DurableTask.AzureStorage, would have had to move.</param>
     private sealed record Row(string Scenario, double Value, string Unit, string Notes, bool? MeetsGoal,
-        long EngineMessages, double EngineMessagesPerSecond, double Efficiency);
+        long QueueMessages, long TaskMessages, double TaskMessagesPerSecond, double Efficiency);
 
     private static double Percentile(List<double> values, int p)
     {

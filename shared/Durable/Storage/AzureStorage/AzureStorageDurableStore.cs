@@ -79,7 +79,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         TimeSpan? hidden = claimFor is { } claim ? WholeSeconds(claim) : delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null;
         // Messages must never expire (the default time-to-live is 7 days): -1 means infinite.
         var sent = (await QueueOf(partition).SendMessageAsync(text, hidden, TimeSpan.FromSeconds(-1), ct)).Value;
-        QueueMessageCounters.OnSent();
+        QueueMessageCounters.OnSent(messages.Count);
         if (claimFor is null)
         {
             Wakeups.Signal(partition, delay);

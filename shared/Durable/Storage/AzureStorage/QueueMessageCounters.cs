@@ -6,11 +6,16 @@ namespace Fleet.Durable.Storage.AzureStorage;
 public static class QueueMessageCounters
 {
     private static long s_sent;
+    private static long s_taskMessages;
     private static long s_received;
     private static long s_deleted;
 
     /// <summary>Gets the number of messages sent to control and work-item queues.</summary>
     public static long Sent => Interlocked.Read(ref s_sent);
+
+    /// <summary>Gets the number of task messages (events: starts, work items, results) those queue messages carried; more than
+    /// <see cref="Sent"/> when work items and their results travel in batches.</summary>
+    public static long TaskMessagesSent => Interlocked.Read(ref s_taskMessages);
 
     /// <summary>Gets the number of messages received from control and work-item queues (redeliveries count again).</summary>
     public static long Received => Interlocked.Read(ref s_received);
@@ -18,7 +23,11 @@ public static class QueueMessageCounters
     /// <summary>Gets the number of messages deleted after they were processed.</summary>
     public static long Deleted => Interlocked.Read(ref s_deleted);
 
-    internal static void OnSent() => Interlocked.Increment(ref s_sent);
+    internal static void OnSent(int taskMessages)
+    {
+        Interlocked.Increment(ref s_sent);
+        Interlocked.Add(ref s_taskMessages, taskMessages);
+    }
     internal static void OnReceived(int count) => Interlocked.Add(ref s_received, count);
     internal static void OnDeleted() => Interlocked.Increment(ref s_deleted);
 }
