@@ -50,7 +50,8 @@ if [ -z "${FLEET_TEST_KUBECONFIG:-}" ]; then
       *) args+=("$1"); shift ;;
     esac
   done
-  kfilter="Category=Kubernetes${filter:+&($filter)}"
+  kfilter="Category=Kubernetes"
+  [ -n "$filter" ] && [ "$filter" != "$kfilter" ] && kfilter="$kfilter&($filter)"
   kubeconfig="$PEERS_DIR/emulator.kubeconfig"
   dotnet "$ROOT/tests/KubeEmulator/bin/Debug/net10.0/KubeEmulator.dll" --port 0 --kubeconfig-out "$kubeconfig" \
     > "$PEERS_DIR/emulator.log" 2>&1 &
