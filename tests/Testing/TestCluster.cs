@@ -79,8 +79,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// A self-contained kubeconfig for this cluster with one context of the given name (files inlined). Pass
-    /// <paramref name="server"/> to point it elsewhere (a relay, a dead port); the certificate is then still
-    /// checked against the original host through tls-server-name when that host is not loopback.
+    /// <paramref name="server"/> to point it elsewhere (a relay, a dead port). KubernetesClient checks a server
+    /// certificate against the kubeconfig's CA and not its name, so a relay on 127.0.0.1 passes; tls-server-name
+    /// (the original host, when not loopback) is for clients that do check the name, such as kubectl.
     /// </summary>
     public string KubeconfigYaml(string contextName = "test", string? server = null)
     {

@@ -54,18 +54,22 @@ public sealed class KubeEdgeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        // A real cluster outlives the run: take away the Device CRs this host's devices made.
-        if (!Cluster.IsEmulated)
-            await foreach (var d in new Azure.Data.Tables.TableClient(Peers.Storage, DeviceService.Table)
-                               .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == ClusterId, select: ["RowKey"]))
-            {
-                try { await Cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(DeviceService.Group, DeviceService.ApiVersion, DeviceService.DeviceNamespace, DeviceService.Plural, d.RowKey); }
-                catch (k8s.Autorest.HttpOperationException) { }
-            }
-        // The registry is shared: a cluster left behind would be swept by other tests after its emulator is gone.
-        await App.Services.GetRequiredService<ClusterRegistry>().RemoveAsync(ClusterId, CancellationToken.None);
-        await App.DisposeAsync();
-        await Cluster.DisposeAsync();
+        // Initialization may have stopped early (a cluster without an edge node): undo what was made.
+        if (App is not null)
+        {
+            // A real cluster outlives the run: take away the Device CRs this host's devices made.
+            if (!Cluster.IsEmulated)
+                await foreach (var d in new Azure.Data.Tables.TableClient(Peers.Storage, DeviceService.Table)
+                                   .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == ClusterId, select: ["RowKey"]))
+                {
+                    try { await Cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(DeviceService.Group, DeviceService.ApiVersion, DeviceService.DeviceNamespace, DeviceService.Plural, d.RowKey); }
+                    catch (k8s.Autorest.HttpOperationException) { }
+                }
+            // The registry is shared: a cluster left behind would be swept by other tests after its cluster is gone.
+            if (ClusterId.Length > 0) await App.Services.GetRequiredService<ClusterRegistry>().RemoveAsync(ClusterId, CancellationToken.None);
+            await App.DisposeAsync();
+        }
+        if (Cluster is not null) await Cluster.DisposeAsync();
     }
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
