@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts the real peers on loopback with data in a
-# temporary folder, runs `dotnet test` on the solution, stops the peers by their PIDs, and exits
-# non-zero on any failure. Extra arguments go to `dotnet test` (e.g. --filter).
+# temporary folder, runs `dotnet test` on the solution, then the Kubernetes tests (Category=Kubernetes)
+# again against the standalone emulator process through FLEET_TEST_KUBECONFIG alone, stops the peers
+# and the emulator by their PIDs, and exits non-zero on any failure. Extra arguments go to `dotnet test`
+# (e.g. --filter, which the second run narrows to its Kubernetes tests).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -22,7 +24,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 PEERS_DIR=$(mktemp -d /tmp/fleet-peers.XXXXXX)
-cleanup() { "$ROOT/infra/peers/stop-all.sh" "$PEERS_DIR"; rm -rf "$PEERS_DIR" 2>/dev/null || true; }
+EMULATOR_PID=
+cleanup() {
+  [ -n "$EMULATOR_PID" ] && kill "$EMULATOR_PID" 2>/dev/null && wait "$EMULATOR_PID" 2>/dev/null
+  "$ROOT/infra/peers/stop-all.sh" "$PEERS_DIR"; rm -rf "$PEERS_DIR" 2>/dev/null || true
+}
 trap cleanup EXIT
 "$ROOT/infra/peers/start-all.sh" "$PEERS_DIR" || { echo "peers failed to start" >&2; exit 1; }
 source "$PEERS_DIR/peers.env"
@@ -31,6 +37,36 @@ export FLEET_PEERS_DIR="$PEERS_DIR"
 LOG="$PEERS_DIR/dotnet-test.log"
 dotnet test "$ROOT/Functions.sln" --nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
+
+# The Kubernetes tests again, given nothing but a kubeconfig (the emulator as a separate process): what
+# they do here they do against any real cluster FLEET_TEST_KUBECONFIG names. Skipped when one is named,
+# since the run above already used it.
+if [ -z "${FLEET_TEST_KUBECONFIG:-}" ]; then
+  args=() filter=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --filter) filter=$2; shift 2 ;;
+      --filter=*) filter=${1#--filter=}; shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  kfilter="Category=Kubernetes"
+  [ -n "$filter" ] && [ "$filter" != "$kfilter" ] && kfilter="$kfilter&($filter)"
+  kubeconfig="$PEERS_DIR/emulator.kubeconfig"
+  dotnet "$ROOT/tests/KubeEmulator/bin/Debug/net10.0/KubeEmulator.dll" --port 0 --kubeconfig-out "$kubeconfig" \
+    > "$PEERS_DIR/emulator.log" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 300); do [ -s "$kubeconfig" ] || ! kill -0 "$EMULATOR_PID" 2>/dev/null && break; sleep 0.1; done
+  if [ -s "$kubeconfig" ]; then
+    echo "== Kubernetes tests against the emulator process ($kfilter)" | tee -a "$LOG"
+    FLEET_TEST_KUBECONFIG="$kubeconfig" dotnet test "$ROOT/Functions.sln" --nologo --no-build --blame-hang-timeout 5m \
+      --filter "$kfilter" "${args[@]}" 2>&1 | tee -a "$LOG"
+    kstatus=${PIPESTATUS[0]}
+    [ "$kstatus" -ne 0 ] && status=$kstatus
+  else
+    echo "the emulator process did not write $kubeconfig:" >&2; cat "$PEERS_DIR/emulator.log" >&2; status=1
+  fi
+fi
 
 # One closing line for the whole run, summed over the test assemblies.
 passed=$(grep -oE 'Passed: +[0-9]+' "$LOG" | awk '{s+=$2} END {print s+0}')

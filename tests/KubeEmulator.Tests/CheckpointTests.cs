@@ -9,6 +9,7 @@ namespace Fleet.KubeEmulator.Tests;
 
 /// <summary>The kubelet checkpoint API through the node proxy, and reading the archive back through exec.</summary>
 [Collection("emulator")]
+[Trait("Category", "Emulator")]
 public sealed class CheckpointTests(EmulatorFixture fixture)
 {
     private Kubernetes Client => fixture.Cluster.Client;

@@ -23,6 +23,7 @@ public sealed class DeviceList : IKubernetesObject<V1ListMeta>, IItems<Device>
 }
 
 [Collection("cluster")]
+[Trait("Category", "Kubernetes")]
 public sealed class GenericClientTests(ClusterFixture fixture)
 {
     private const string Group = "devices.kubeedge.io", Version = "v1beta1", Plural = "devices";

@@ -7,6 +7,7 @@ using k8s;
 namespace Fleet.KubeEmulator.Tests;
 
 /// <summary>kubectl against the standalone emulator process, started the way CI and developers start it.</summary>
+[Trait("Category", "Emulator")]
 public sealed class KubectlTests : IAsyncLifetime
 {
     private const string Kubectl = "/usr/bin/kubectl";

@@ -7,6 +7,7 @@ namespace Fleet.KubeEmulator.Tests;
 
 /// <summary>Logs, exec and metrics: what the emulator's simulated kubelet answers.</summary>
 [Collection("emulator")]
+[Trait("Category", "Emulator")]
 public sealed class PodIoTests(EmulatorFixture fixture)
 {
     private Kubernetes Client => fixture.Cluster.Client;

@@ -7,6 +7,7 @@ namespace Fleet.KubeEmulator.Tests;
 
 /// <summary>Authentication, discovery and the kubeconfig of the in-process emulator.</summary>
 [Collection("emulator")]
+[Trait("Category", "Emulator")]
 public sealed class ServerTests(EmulatorFixture fixture)
 {
     private Kubernetes Client => fixture.Cluster.Client;

@@ -6,6 +6,7 @@ using k8s.Models;
 namespace Fleet.KubeEmulator.Tests;
 
 [Collection("cluster")]
+[Trait("Category", "Kubernetes")]
 public sealed class TypedClientTests(ClusterFixture fixture)
 {
     private Kubernetes Client => fixture.Cluster.Client;

@@ -4,6 +4,7 @@ using k8s.Models;
 namespace Fleet.KubeEmulator.Tests;
 
 [Collection("cluster")]
+[Trait("Category", "Kubernetes")]
 public sealed class WatchTests(ClusterFixture fixture)
 {
     private Kubernetes Client => fixture.Cluster.Client;

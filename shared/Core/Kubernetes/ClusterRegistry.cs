@@ -161,8 +161,15 @@ public sealed class ClusterRegistry(
         await storage.EnsureTableAsync(Table, ct);
         await foreach (var e in Rows.QueryAsync<ClusterEntity>(x => x.PartitionKey == ClusterEntity.ClusterPartition, cancellationToken: ct))
         {
-            await RefreshAsync(e.RowKey, ct);
-            refreshed++;
+            try
+            {
+                await RefreshAsync(e.RowKey, ct);
+                refreshed++;
+            }
+            catch (FleetException x) when (x.Kind == FleetErrorKind.NotFound)
+            {
+                // Removed while the sweep ran: nothing left to refresh.
+            }
         }
         return refreshed;
     }

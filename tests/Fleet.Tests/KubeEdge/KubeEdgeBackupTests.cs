@@ -5,7 +5,8 @@ using Fleet.Core.KubeEdge;
 
 namespace Fleet.Tests.KubeEdge;
 
-/// <summary>Backup/restore orchestrations against Blob storage and the emulator; edge reachability.</summary>
+/// <summary>Backup/restore orchestrations against Blob storage and the cluster; edge reachability.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeBackupTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     [Fact]
@@ -13,7 +14,7 @@ public sealed class KubeEdgeBackupTests(KubeEdgeFixture f) : IClassFixture<KubeE
     {
         var ids = Enumerable.Range(0, 3).Select(_ => KubeEdgeFixture.Unique("bk")).ToList();
         foreach (var id in ids)
-            Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+            Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""")).Status);
         var node = KubeEdgeFixture.Unique("tok");
         Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/token/generate", $$"""{"node_name":"{{node}}"}""")).Status);
 
@@ -27,16 +28,16 @@ public sealed class KubeEdgeBackupTests(KubeEdgeFixture f) : IClassFixture<KubeE
 
         foreach (var id in ids) Assert.Equal(200, (await f.SendAsync(HttpMethod.Delete, $"/api/kubeedge/device/{id}")).Status);
         Assert.Equal(200, (await f.SendAsync(HttpMethod.Delete, $"/api/kubeedge/token/{node}")).Status);
-        Assert.All(ids, id => Assert.Null(f.DeviceCr(id)));
+        foreach (var id in ids) Assert.Null(await f.DeviceCrAsync(id));
 
         var (rs, restored) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/restore", $$"""{"backup_id":"{{name}}"}""");
         Assert.Equal(200, rs);
         Assert.Equal("restored", (string?)restored!["status"]);
         foreach (var id in ids)
         {
-            Assert.Equal("edge-1", (string?)f.DeviceCr(id)!["spec"]!["nodeName"]);
+            Assert.Equal(f.EdgeNode, (string?)(await f.DeviceCrAsync(id))!["spec"]!["nodeName"]);
             var d = JsonNode.Parse(await f.Client.GetStringAsync($"/api/kubeedge/device/{id}"))!;
-            Assert.Equal("edge-1", (string?)d["node_name"]);
+            Assert.Equal(f.EdgeNode, (string?)d["node_name"]);
         }
         var tokens = JsonNode.Parse(await f.Client.GetStringAsync("/api/kubeedge/tokens?limit=1000"))!;
         Assert.Contains(tokens["tokens"]!.AsArray(), t => (string?)t!["node_name"] == node);
@@ -71,8 +72,8 @@ public sealed class KubeEdgeBackupTests(KubeEdgeFixture f) : IClassFixture<KubeE
         }
         finally { listener.Stop(); }
 
-        // The seeded edge node is Ready in the emulator; an unknown node is 404.
-        var (nodeStatus, nodeBody) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/test/connection", """{"node_name":"edge-1"}""");
+        // The edge node is Ready; an unknown node is 404.
+        var (nodeStatus, nodeBody) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/test/connection", $$"""{"node_name":"{{f.EdgeNode}}"}""");
         Assert.Equal(200, nodeStatus);
         Assert.True((bool)nodeBody!["node_ready"]!);
         Assert.Equal(404, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/test/connection", """{"node_name":"nowhere"}""")).Status);

@@ -5,12 +5,13 @@ using MQTTnet;
 namespace Fleet.Tests.KubeEdge;
 
 /// <summary>Commands over the real mosquitto to simulated devices (MQTTnet clients); replies complete the durable wait.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeCommandTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private async Task<string> JoinAsync()
     {
         var id = KubeEdgeFixture.Unique("cam");
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""")).Status);
         return id;
     }
 

@@ -4,7 +4,8 @@ using Fleet.Core.KubeEdge;
 
 namespace Fleet.Tests.KubeEdge;
 
-/// <summary>Devices: Device CRs in the emulator plus records in kubeedgeDevices; batch join through the orchestration.</summary>
+/// <summary>Devices: Device CRs in the cluster plus records in kubeedgeDevices; batch join through the orchestration.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeDeviceTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private readonly TableClient _devices = new(Fleet.Tests.Support.Peers.Storage, DeviceService.Table);
@@ -13,28 +14,28 @@ public sealed class KubeEdgeDeviceTests(KubeEdgeFixture f) : IClassFixture<KubeE
     public async Task Join_creates_the_Device_CR_and_record_and_delete_removes_both()
     {
         var id = KubeEdgeFixture.Unique("cam");
-        var (status, body) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""");
+        var (status, body) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""");
         Assert.Equal(201, status);
         Assert.Equal(id, (string?)body!["device_id"]);
-        Assert.StartsWith("keadm join --cloudcore-ipport=10.20.30.40:10000 --edgenode-name=edge-1 --token=", (string)body["join_command"]!);
+        Assert.StartsWith($"keadm join --cloudcore-ipport=10.20.30.40:10000 --edgenode-name={f.EdgeNode} --token=", (string)body["join_command"]!);
 
-        var cr = f.DeviceCr(id)!;
-        Assert.Equal("edge-1", (string?)cr["spec"]!["nodeName"]);
+        var cr = (await f.DeviceCrAsync(id))!;
+        Assert.Equal(f.EdgeNode, (string?)cr["spec"]!["nodeName"]);
         Assert.NotNull(cr["spec"]!["deviceModelRef"]!["name"]);
         Assert.True((await _devices.GetEntityIfExistsAsync<TableEntity>(f.ClusterId, id)).HasValue);
 
         var one = JsonNode.Parse(await f.Client.GetStringAsync($"/api/kubeedge/device/{id}"))!;
-        Assert.Equal("edge-1", (string?)one["node_name"]);
+        Assert.Equal(f.EdgeNode, (string?)one["node_name"]);
         Assert.Equal("unknown", (string?)one["status"]);
-        var list = JsonNode.Parse(await f.Client.GetStringAsync("/api/kubeedge/devices?node_name=edge-1&limit=1000"))!;
+        var list = JsonNode.Parse(await f.Client.GetStringAsync($"/api/kubeedge/devices?node_name={f.EdgeNode}&limit=1000"))!;
         Assert.Contains(list["devices"]!.AsArray(), d => (string?)d!["device_id"] == id);
 
-        var dup = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""");
+        var dup = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""");
         Assert.Equal(409, dup.Status);
         Assert.Equal("API-005", (string?)dup.Body!["error"]!["code"]);
 
         Assert.Equal(200, (await f.SendAsync(HttpMethod.Delete, $"/api/kubeedge/device/{id}")).Status);
-        Assert.Null(f.DeviceCr(id));
+        Assert.Null(await f.DeviceCrAsync(id));
         Assert.False((await _devices.GetEntityIfExistsAsync<TableEntity>(f.ClusterId, id)).HasValue);
         var gone = await f.SendAsync(HttpMethod.Get, $"/api/kubeedge/device/{id}");
         Assert.Equal(404, gone.Status);
@@ -49,12 +50,12 @@ public sealed class KubeEdgeDeviceTests(KubeEdgeFixture f) : IClassFixture<KubeE
     [InlineData("""{"node_name":"edge-1","device_id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""", "device_id")]
     public async Task Bad_device_input_is_400_API_001_and_nothing_is_written(string json, string field)
     {
-        var crsBefore = f.Cluster.Store.List("devices.kubeedge.io/v1beta1", "Device").Count;
         var (status, body) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", json);
         Assert.Equal(400, status);
         Assert.Equal("API-001", (string?)body!["error"]!["code"]);
         Assert.Contains(field, body.ToJsonString());
-        Assert.Equal(crsBefore, f.Cluster.Store.List("devices.kubeedge.io/v1beta1", "Device").Count);
+        // Other tests add Device CRs to the same namespace meanwhile, so look for this request's name only.
+        Assert.Null(await f.DeviceCrAsync("ok-name"));
         Assert.False((await _devices.GetEntityIfExistsAsync<TableEntity>(f.ClusterId, "ok-name")).HasValue);
     }
 
@@ -63,11 +64,11 @@ public sealed class KubeEdgeDeviceTests(KubeEdgeFixture f) : IClassFixture<KubeE
     {
         var good = KubeEdgeFixture.Unique("b");
         var (status, body) = await f.SendAsync(HttpMethod.Post, "/api/kubeedge/batch-join",
-            $$"""{"devices":[{"node_name":"edge-1","device_id":"{{good}}"},{"node_name":"edge-1","device_id":"NOPE"}]}""");
+            $$"""{"devices":[{"node_name":"{{f.EdgeNode}}","device_id":"{{good}}"},{"node_name":"{{f.EdgeNode}}","device_id":"NOPE"}]}""");
         Assert.Equal(400, status);
         Assert.Equal("API-001", (string?)body!["error"]!["code"]);
         Assert.Contains("devices[1].device_id", body.ToJsonString());
-        Assert.Null(f.DeviceCr(good));
+        Assert.Null(await f.DeviceCrAsync(good));
         Assert.False((await _devices.GetEntityIfExistsAsync<TableEntity>(f.ClusterId, good)).HasValue);
         Assert.Equal(400, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/batch-join", """{"devices":[]}""")).Status);
     }
@@ -85,7 +86,7 @@ public sealed class KubeEdgeDeviceTests(KubeEdgeFixture f) : IClassFixture<KubeE
         Assert.Equal(100, results.Count);
         Assert.All(results, r => Assert.Equal("joined", (string?)r!["result"]));
         Assert.Equal(100, (int)first["joined"]!);
-        var crs = f.Cluster.Store.List("devices.kubeedge.io/v1beta1", "Device").Where(d => ((string)d["metadata"]!["name"]!).StartsWith(prefix)).ToList();
+        var crs = await f.DeviceCrsAsync(prefix);
         Assert.Equal(100, crs.Count);
         Assert.Equal("edge-3", (string?)crs.Single(d => (string?)d["metadata"]!["name"] == $"{prefix}-003")["spec"]!["nodeName"]);
 

@@ -1,19 +1,26 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Fleet.Core.KubeEdge;
 using Fleet.Core.Kubernetes;
-using Fleet.KubeEmulator;
 using Fleet.Tests.Support;
 using MQTTnet;
+using k8s;
 
 namespace Fleet.Tests.KubeEdge;
 
 /// <summary>
-/// One host against its own emulator cluster (registered and chosen through KubeEdge:ClusterId), real Azurite and mosquitto,
+/// One host against the test cluster (registered and chosen through KubeEdge:ClusterId), real Azurite and mosquitto,
 /// and its own durable hub, so test classes running in parallel never see each other's devices, tokens or queues.
+/// Against one real cluster the fixtures share the cluster-wide objects KubeEdge keeps (namespace kubeedge, its CA
+/// secret, the CloudCore ClusterRole), which Fleet creates only when absent; apps go to a namespace of their own.
 /// </summary>
 public sealed class KubeEdgeFixture : IAsyncLifetime
 {
-    public KubeEmulatorServer Cluster { get; private set; } = null!;
+    public TestCluster Cluster { get; private set; } = null!;
+    /// <summary>A Ready node labelled node-role.kubernetes.io/edge (the emulator seeds edge-1), and its architecture.</summary>
+    public string EdgeNode { get; private set; } = "";
+    public string EdgeArch { get; private set; } = "";
+    public string AppNamespace { get; private set; } = "";
     public FleetApp App { get; private set; } = null!;
     public HttpClient Client => App.Client;
     public string ClusterId { get; private set; } = "";
@@ -21,9 +28,16 @@ public sealed class KubeEdgeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await KubeEmulatorServer.StartAsync();
+        Cluster = await TestCluster.CreateAsync();
+        var edge = (await Cluster.Client.CoreV1.ListNodeAsync(labelSelector: "node-role.kubernetes.io/edge")).Items
+            .FirstOrDefault(n => n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
+            ?? throw new InvalidOperationException("the KubeEdge tests need a Ready node labelled node-role.kubernetes.io/edge");
+        EdgeNode = edge.Metadata.Name;
+        EdgeArch = edge.Metadata.Labels["kubernetes.io/arch"];
+        AppNamespace = await Cluster.CreateNamespaceAsync("ke-apps");
         App = await FleetApp.StartAsync(new Dictionary<string, string?>
         {
+            ["KubeEdge__AppNamespace"] = AppNamespace,
             ["Auth__Mode"] = "disabled",
             ["Durable__HubName"] = "ke" + Guid.NewGuid().ToString("N")[..12],
             // One control queue keeps the idle polling of many parallel test hosts light on the shared Azurite.
@@ -40,15 +54,34 @@ public sealed class KubeEdgeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        // The registry is shared: a cluster left behind would be swept by other tests after its emulator is gone.
-        await App.Services.GetRequiredService<ClusterRegistry>().RemoveAsync(ClusterId, CancellationToken.None);
-        await App.DisposeAsync();
-        await Cluster.DisposeAsync();
+        // Initialization may have stopped early (a cluster without an edge node): undo what was made.
+        if (App is not null)
+        {
+            // A real cluster outlives the run: take away the Device CRs this host's devices made.
+            if (!Cluster.IsEmulated)
+                await foreach (var d in new Azure.Data.Tables.TableClient(Peers.Storage, DeviceService.Table)
+                                   .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == ClusterId, select: ["RowKey"]))
+                {
+                    try { await Cluster.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(DeviceService.Group, DeviceService.ApiVersion, DeviceService.DeviceNamespace, DeviceService.Plural, d.RowKey); }
+                    catch (k8s.Autorest.HttpOperationException) { }
+                }
+            // The registry is shared: a cluster left behind would be swept by other tests after its cluster is gone.
+            if (ClusterId.Length > 0) await App.Services.GetRequiredService<ClusterRegistry>().RemoveAsync(ClusterId, CancellationToken.None);
+            await App.DisposeAsync();
+        }
+        if (Cluster is not null) await Cluster.DisposeAsync();
     }
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
-    public JsonObject? DeviceCr(string name) => Cluster.Store.Get("devices.kubeedge.io/v1beta1", "Device", "default", name);
+    public Task<JsonObject?> DeviceCrAsync(string name) => TestCluster.JsonOrNullAsync(() =>
+        Cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync(DeviceService.Group, DeviceService.ApiVersion, DeviceService.DeviceNamespace, DeviceService.Plural, name));
+
+    /// <summary>The Device CRs whose names start with the prefix (other tests add theirs to the same namespace).</summary>
+    public async Task<List<JsonObject>> DeviceCrsAsync(string prefix) =>
+        (await TestCluster.ItemsAsync(() => Cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync(
+            DeviceService.Group, DeviceService.ApiVersion, DeviceService.DeviceNamespace, DeviceService.Plural)))
+        .Where(d => ((string)d["metadata"]!["name"]!).StartsWith(prefix)).ToList();
 
     public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null)
     {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 namespace Fleet.Tests.KubeEdge;
 
 /// <summary>Live events: SSE with ids and Last-Event-ID resume, and the WebSocket.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeStreamTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private sealed record Sse(long Id, JsonNode Data);
@@ -40,12 +41,12 @@ public sealed class KubeEdgeStreamTests(KubeEdgeFixture f) : IClassFixture<KubeE
             async () =>
             {
                 await Task.Delay(300);
-                Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+                Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""")).Status);
                 using var device = await f.DeviceClientAsync();
                 await KubeEdgeFixture.PublishAsync(device, $"{f.TopicPrefix}/device/{id}/detection", """{"object":"person","confidence":0.95}""");
             });
         var joined = live.First(e => (string?)e.Data["event"] == "device_joined" && (string?)e.Data["device_id"] == id);
-        Assert.Equal("edge-1", (string?)joined.Data["node_name"]);
+        Assert.Equal(f.EdgeNode, (string?)joined.Data["node_name"]);
         Assert.NotNull(joined.Data["timestamp"]);
         var detection = live.First(e => (string?)e.Data["event"] == "detection" && (string?)e.Data["device_id"] == id);
         Assert.Equal("person", (string?)detection.Data["object"]);
@@ -69,7 +70,7 @@ public sealed class KubeEdgeStreamTests(KubeEdgeFixture f) : IClassFixture<KubeE
         await ws.ConnectAsync(uri, CancellationToken.None);
         await Task.Delay(300);
         var id = KubeEdgeFixture.Unique("ws");
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""")).Status);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var buffer = new byte[64 * 1024];
         while (true)

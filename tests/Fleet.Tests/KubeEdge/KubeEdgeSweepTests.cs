@@ -5,6 +5,7 @@ using Fleet.Core.KubeEdge;
 namespace Fleet.Tests.KubeEdge;
 
 /// <summary>The KubeEdge sweeps on the timer runtime: node readiness and silence turn devices offline.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeSweepTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private async Task<string> StatusAsync(string id) => (string)JsonNode.Parse(await f.Client.GetStringAsync($"/api/kubeedge/device/{id}"))!["status"]!;
@@ -21,7 +22,7 @@ public sealed class KubeEdgeSweepTests(KubeEdgeFixture f) : IClassFixture<KubeEd
         var onGhost = KubeEdgeFixture.Unique("gh");
         var silent = KubeEdgeFixture.Unique("si");
         Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"ghost-node","device_id":"{{onGhost}}"}""")).Status);
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{silent}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{silent}}"}""")).Status);
 
         // The silent device reports once over MQTT, then stops.
         using var device = await f.DeviceClientAsync();

@@ -4,10 +4,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Fleet.Core.KubeEdge;
+using k8s;
 
 namespace Fleet.Tests.KubeEdge;
 
-/// <summary>Join tokens, config and CloudCore deployment against the emulator cluster.</summary>
+/// <summary>Join tokens, config and CloudCore deployment against the test cluster.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeTokenTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     private static byte[] B64Url(string s) => Convert.FromBase64String(s.Replace('-', '+').Replace('_', '/').PadRight(s.Length + (4 - s.Length % 4) % 4, '='));
@@ -22,9 +24,9 @@ public sealed class KubeEdgeTokenTests(KubeEdgeFixture f) : IClassFixture<KubeEd
         var token = (string)body!["token"]!;
 
         // The CA lives in Secret kubeedge/casecret, as cloudcore keeps it.
-        var secret = f.Cluster.Store.Get("v1", "Secret", "kubeedge", "casecret")!;
-        var caDer = Convert.FromBase64String((string)secret["data"]!["cadata"]!);
-        var keyDer = Convert.FromBase64String((string)secret["data"]!["cakeydata"]!);
+        var secret = await f.Cluster.Client.CoreV1.ReadNamespacedSecretAsync("casecret", "kubeedge");
+        var caDer = secret.Data["cadata"];
+        var keyDer = secret.Data["cakeydata"];
         using var ca = X509CertificateLoader.LoadCertificate(caDer);
         using var key = ECDsa.Create();
         key.ImportECPrivateKey(keyDer, out _);
@@ -108,19 +110,20 @@ public sealed class KubeEdgeTokenTests(KubeEdgeFixture f) : IClassFixture<KubeEd
         Assert.Equal("success", (string?)body!["status"]);
         Assert.Equal("cloudcore", (string?)body["deployment_name"]);
         Assert.Equal("kubeedge", (string?)body["namespace"]);
-        var d = f.Cluster.Store.Get("apps/v1", "Deployment", "kubeedge", "cloudcore")!;
-        Assert.Equal("kubeedge/cloudcore:v1.18.0", (string?)d["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]);
-        Assert.NotNull(f.Cluster.Store.Get("v1", "ServiceAccount", "kubeedge", "cloudcore"));
-        Assert.NotNull(f.Cluster.Store.Get("rbac.authorization.k8s.io/v1", "ClusterRole", null, "cloudcore"));
-        Assert.NotNull(f.Cluster.Store.Get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", null, "cloudcore"));
-        var svc = f.Cluster.Store.Get("v1", "Service", "kubeedge", "cloudcore")!;
-        Assert.Equal("NodePort", (string?)svc["spec"]!["type"]);
-        Assert.Equal(new[] { 10000, 10002, 10003, 10004 }, svc["spec"]!["ports"]!.AsArray().Select(p => (int)p!["port"]!).ToArray());
+        var k = f.Cluster.Client;
+        var d = await k.AppsV1.ReadNamespacedDeploymentAsync("cloudcore", "kubeedge");
+        Assert.Equal("kubeedge/cloudcore:v1.18.0", d.Spec.Template.Spec.Containers[0].Image);
+        Assert.NotNull(await k.CoreV1.ReadNamespacedServiceAccountAsync("cloudcore", "kubeedge"));
+        Assert.NotNull(await k.RbacAuthorizationV1.ReadClusterRoleAsync("cloudcore"));
+        Assert.NotNull(await k.RbacAuthorizationV1.ReadClusterRoleBindingAsync("cloudcore"));
+        var svc = await k.CoreV1.ReadNamespacedServiceAsync("cloudcore", "kubeedge");
+        Assert.Equal("NodePort", svc.Spec.Type);
+        Assert.Equal(new[] { 10000, 10002, 10003, 10004 }, svc.Spec.Ports.Select(p => p.Port).ToArray());
 
         // Deploying again updates in place.
         Assert.Equal(200, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/cloudcore/deploy", """{"version":"1.19.0","replicas":2}""")).Status);
-        d = f.Cluster.Store.Get("apps/v1", "Deployment", "kubeedge", "cloudcore")!;
-        Assert.Equal(2, (int)d["spec"]!["replicas"]!);
+        d = await k.AppsV1.ReadNamespacedDeploymentAsync("cloudcore", "kubeedge");
+        Assert.Equal(2, d.Spec.Replicas);
 
         var st = await KubeEdgeFixture.EventuallyAsync(async () => JsonNode.Parse(await f.Client.GetStringAsync("/api/kubeedge/cloudcore/status"))!,
             s => (string?)s["status"] == "running");

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 namespace Fleet.Tests.KubeEdge;
 
 /// <summary>Webhooks: management routes, and signed deliveries of bus events to a real HTTP receiver.</summary>
+[Trait("Category", "Kubernetes")]
 public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<KubeEdgeFixture>
 {
     [Fact]
@@ -31,20 +32,20 @@ public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<Kube
         Assert.Contains(listed, w => (string?)w!["id"] == (string?)a["id"] && (string?)w["url"] == $"{receiver.Url}/a");
 
         var first = KubeEdgeFixture.Unique("wh");
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{first}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{first}}"}""")).Status);
         var got = await KubeEdgeFixture.EventuallyAsync(() => Task.FromResult(receiver.For("/a", first)), r => r.Count > 0);
         var delivery = Assert.Single(got);
         Assert.Equal("sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secretA), delivery.Body)).ToLowerInvariant(),
             delivery.Signature);
         var payload = JsonNode.Parse(delivery.Body)!;
         Assert.Equal("device_joined", (string?)payload["event"]);
-        Assert.Equal("edge-1", (string?)payload["data"]!["node_name"]);
+        Assert.Equal(f.EdgeNode, (string?)payload["data"]!["node_name"]);
         Assert.NotEmpty(await KubeEdgeFixture.EventuallyAsync(() => Task.FromResult(receiver.For("/b", first)), r => r.Count > 0));
 
         Assert.Equal(200, (await f.SendAsync(HttpMethod.Delete, $"/api/kubeedge/webhooks/{a["id"]}")).Status);
         Assert.Equal(404, (await f.SendAsync(HttpMethod.Delete, $"/api/kubeedge/webhooks/{a["id"]}")).Status);
         var second = KubeEdgeFixture.Unique("wh");
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{second}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{second}}"}""")).Status);
         // B still subscribed: once it has the second event, A would have had it too had it not been deleted.
         var toB = await KubeEdgeFixture.EventuallyAsync(() => Task.FromResult(receiver.For("/b", second)), r => r.Count > 0);
         Assert.Equal("sha256=" + Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secretB), toB[0].Body)).ToLowerInvariant(), toB[0].Signature);
@@ -60,7 +61,7 @@ public sealed class KubeEdgeWebhookTests(KubeEdgeFixture f) : IClassFixture<Kube
         await using var receiver = await Receiver.StartAsync();
         await RegisterAsync($"{receiver.Url}/flaky", "flaky-secret");
         var id = KubeEdgeFixture.Unique("wr");
-        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"edge-1","device_id":"{{id}}"}""")).Status);
+        Assert.Equal(201, (await f.SendAsync(HttpMethod.Post, "/api/kubeedge/device/join", $$"""{"node_name":"{{f.EdgeNode}}","device_id":"{{id}}"}""")).Status);
         var got = await KubeEdgeFixture.EventuallyAsync(() => Task.FromResult(receiver.For("/flaky", id)), r => r.Count >= 2, TimeSpan.FromSeconds(30));
         Assert.Equal(2, got.Count);
         Assert.Equal(got[0].Body, got[1].Body);

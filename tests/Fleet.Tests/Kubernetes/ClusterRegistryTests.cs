@@ -4,24 +4,25 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Fleet.Core.Kubernetes;
 using Fleet.Functions.Platform.Auth;
-using Fleet.KubeEmulator;
 using Fleet.Tests.Support;
+using k8s;
 
 namespace Fleet.Tests.Kubernetes;
 
 /// <summary>
 /// The shared cluster registry through its two views (Kubilitics clusters, SNAP cluster configs),
-/// against the Kubernetes API emulator — the one stand-in, since no API server runs here.
+/// against the test cluster (the emulator, or the real one FLEET_TEST_KUBECONFIG names).
 /// </summary>
+[Trait("Category", "Kubernetes")]
 public sealed class ClusterRegistryTests : IAsyncLifetime
 {
-    private KubeEmulatorServer _cluster = null!;
+    private TestCluster _cluster = null!;
     private FleetApp _app = null!;
     private HttpClient _admin = null!;
 
     public async Task InitializeAsync()
     {
-        _cluster = await KubeEmulatorServer.StartAsync();
+        _cluster = await TestCluster.CreateAsync();
         _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
         _admin = await _app.LoginAsync(FleetRole.Admin);
     }
@@ -46,13 +47,13 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var c = JsonNode.Parse(text)!;
         Assert.Equal(name, (string?)c["name"]);
         Assert.Equal("emu-ctx", (string?)c["context"]);
-        Assert.Equal(_cluster.BaseUrl, (string?)c["server_url"]);
-        Assert.Equal("v1.31.4", (string?)c["version"]);
+        Assert.Equal(_cluster.ServerUrl, (string?)c["server_url"]);
+        Assert.Equal((await _cluster.Client.Version.GetCodeAsync()).GitVersion, (string?)c["version"]);
         Assert.Equal("connected", (string?)c["status"]);
         Assert.Contains((string?)c["provider"], new[] { "eks", "gke", "aks", "k3s", "kind", "minikube", "docker-desktop", "other" });
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", (string?)c["created_at"]);
         Assert.NotNull(c["last_connected"]);
-        Assert.DoesNotContain(_cluster.Token, text);
+        Assert.All(_cluster.Secrets, secret => Assert.DoesNotContain(secret, text));
         var id = (string)c["id"]!;
 
         var list = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
@@ -61,16 +62,16 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         Assert.Equal(name, (string?)one["name"]);
 
         var snapText = await _admin.GetStringAsync("/api/snap/config/clusters/list");
-        Assert.DoesNotContain(_cluster.Token, snapText);
+        Assert.All(_cluster.Secrets, secret => Assert.DoesNotContain(secret, snapText));
         var snap = JsonNode.Parse(snapText)!;
         Assert.True((bool)snap["success"]!);
         var view = snap["clusters"]!.AsArray().Single(x => (string?)x!["name"] == name)!;
-        Assert.Equal(_cluster.BaseUrl, (string?)view["api_server_url"]);
+        Assert.Equal(_cluster.ServerUrl, (string?)view["api_server_url"]);
         Assert.Equal("kubeconfig", (string?)view["auth_type"]);
 
         // The live call goes through the stored, encrypted kubeconfig.
         var summary = JsonNode.Parse(await _admin.GetStringAsync($"/api/kubilitics/v1/clusters/{id}/summary"))!;
-        Assert.Equal(2, (int)summary["node_count"]!);
+        Assert.Equal((await _cluster.Client.CoreV1.ListNodeAsync()).Items.Count, (int)summary["node_count"]!);
         Assert.True((int)summary["namespace_count"]! >= 3);
 
         // A second cluster with the same name is a conflict.
@@ -88,7 +89,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var table = new Azure.Data.Tables.TableClient(Peers.Storage, ClusterRegistry.Table);
         var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(ClusterEntity.ClusterPartition, id)).Value;
         var stored = string.Join("\n", row.Select(kv => kv.Value?.ToString()));
-        Assert.DoesNotContain(_cluster.Token, stored);
+        Assert.All(_cluster.Secrets, secret => Assert.DoesNotContain(secret, stored));
         Assert.DoesNotContain("certificate-authority-data", stored);
         Assert.NotNull(row.GetString("KubeconfigProtected"));
     }
@@ -125,14 +126,15 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     [InlineData("""{"context":"x"}""", "kubeconfig_path or kubeconfig_base64 is required")]
     public async Task Bad_kubeconfig_is_400_naming_the_problem_and_nothing_is_saved(string body, string expected)
     {
-        // Other test classes register clusters in the shared registry at the same time (KubeEdge fixtures name theirs "ke-..."), so count only the rest.
-        async Task<int> Count() => JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray()
-            .Count(c => !((string?)c!["name"] ?? "").StartsWith("ke-"));
-        var before = await Count();
-        var r = await _admin.PostAsync("/api/kubilitics/v1/clusters", new StringContent(body, Encoding.UTF8, "application/json"));
+        // Other tests add clusters to the shared registry meanwhile, so the request carries a name to look for.
+        var name = Unique("bad");
+        var json = JsonNode.Parse(body)!.AsObject();
+        json["name"] = name;
+        var r = await _admin.PostAsync("/api/kubilitics/v1/clusters", new StringContent(json.ToJsonString(), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains(expected, (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
-        Assert.True(await Count() <= before, "nothing may be saved");
+        var list = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
+        Assert.DoesNotContain(list, c => (string?)c!["name"] == name);
     }
 
     [Fact]
@@ -148,7 +150,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     public async Task Unreachable_server_is_502_and_not_saved()
     {
         var name = Unique("dead");
-        var yaml = _cluster.KubeconfigYaml("dead").Replace(_cluster.BaseUrl, $"https://127.0.0.1:{Peers.FreePort()}");
+        var yaml = _cluster.KubeconfigYaml("dead", $"https://127.0.0.1:{Peers.FreePort()}");
         var r = await _admin.PostAsJsonAsync("/api/kubilitics/v1/clusters", new { kubeconfig_base64 = B64(yaml), name });
         Assert.Equal(HttpStatusCode.BadGateway, r.StatusCode);
         var list = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters"))!.AsArray();
@@ -167,7 +169,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
             var found = JsonNode.Parse(await _admin.GetStringAsync("/api/kubilitics/v1/clusters/discover"))!.AsArray();
             var d = Assert.Single(found)!;
             Assert.Equal("discover-me", (string?)d["context"]);
-            Assert.Equal(_cluster.BaseUrl, (string?)d["server_url"]);
+            Assert.Equal(_cluster.ServerUrl, (string?)d["server_url"]);
         }
         finally
         {
@@ -181,7 +183,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
         var name = Unique("snapc");
         var create = await _admin.PostAsJsonAsync("/api/snap/config/clusters/create", new
         {
-            name, api_server_url = _cluster.BaseUrl, auth_type = "kubeconfig",
+            name, api_server_url = _cluster.ServerUrl, auth_type = "kubeconfig",
             kubeconfig_content = B64(_cluster.KubeconfigYaml()), registry_name = "nexus-registry",
         });
         var body = JsonNode.Parse(await create.Content.ReadAsStringAsync())!;
