@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Durable.Tests;
 
@@ -21,6 +23,14 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public static string ConnectionString => Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } s ? s
         : throw new InvalidOperationException("AzureWebJobsStorage is not set: start infra/peers/start-all.sh and source its peers.env.");
+
+    /// <summary>A client of the hub only: its service provider is never started, so no worker runs in the test process.</summary>
+    public static ServiceProvider ClientServices(string hub, int partitions) => new ServiceCollection().AddFleetDurableTask(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = ConnectionString, ["Durable:HubName"] = hub, ["Durable:PartitionCount"] = partitions.ToString(),
+            ["Durable:MaxQueuePollingInterval"] = "00:00:00.500",
+        }).Build()).BuildServiceProvider();
 
     /// <summary>Starts the host and waits for its <c>ready</c> line.</summary>
     public static async Task<HostProcess> StartAsync(string hub, params string[] options)

@@ -1,5 +1,4 @@
 using Fleet.Durable.Client;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Durable.Tests;
@@ -18,13 +17,7 @@ public sealed class KillTests
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("FLEET_KILL_ROUNDS"), out int n) && n >= 0 ? n : 10;
         string hub = "kill" + Guid.NewGuid().ToString("N")[..12];
 
-        // A client only: its service provider is never started, so no worker runs in the test process.
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = HostProcess.ConnectionString, ["Durable:HubName"] = hub, ["Durable:PartitionCount"] = "2",
-            ["Durable:MaxQueuePollingInterval"] = "00:00:00.500",
-        }).Build();
-        await using var services = new ServiceCollection().AddFleetDurableTask(config).BuildServiceProvider();
+        await using var services = HostProcess.ClientServices(hub, 2);
         var client = services.GetRequiredService<DurableTaskClient>();
 
         var random = new Random();
@@ -46,18 +39,27 @@ public sealed class KillTests
 
             if (rounds > 0) Assert.True(midRunKills > 0, "every kill landed after the fan-outs had completed");
 
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            // Each activity wrote "activity {instance} {x}" when it ran, in whichever host process that was.
+            HashSet<(string Id, int X)> Ran() => hosts.SelectMany(h => h.Lines).Select(l => l.Split(' '))
+                .Where(f => f is ["activity", _, _]).Select(f => (f[1], int.Parse(f[2]))).ToHashSet();
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
             long expected = Enumerable.Range(1, Width).Sum(i => (long)i * i);
             foreach (string id in ids)
             {
-                var done = await client.WaitForInstanceCompletionAsync(id, true, cts.Token);
+                OrchestrationMetadata done;
+                try { done = await client.WaitForInstanceCompletionAsync(id, true, cts.Token); }
+                catch (OperationCanceledException)
+                {
+                    var seen = Ran();
+                    Assert.Fail($"{id} is {(await client.GetInstanceAsync(id))?.RuntimeStatus} after {hosts.Count} hosts; activities that ran: " +
+                        string.Join(", ", ids.Select(i => $"{i} {seen.Count(r => r.Id == i)}/{Width}")));
+                    throw;
+                }
                 Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
                 Assert.Equal(expected, done.ReadOutputAs<long>());
             }
 
-            // Each activity wrote "activity {instance} {x}" when it ran, in whichever host process that was.
-            var ran = hosts.SelectMany(h => h.Lines).Select(l => l.Split(' '))
-                .Where(f => f is ["activity", _, _]).Select(f => (Id: f[1], X: int.Parse(f[2]))).ToHashSet();
+            var ran = Ran();
             foreach (string id in ids)
                 Assert.Equal(Enumerable.Range(1, Width), ran.Where(r => r.Id == id).Select(r => r.X).Order());
         }
