@@ -5,6 +5,7 @@ namespace Fleet.Durable.Tests;
 
 /// <summary>Two host processes on one Azure Storage task hub split its partitions and run every episode and activity of
 /// 100 chained orchestrations exactly once between them.</summary>
+[Collection(HostProcess.Collection)]
 public sealed class TwoProcessTests
 {
     private const int Instances = 100;
