@@ -7,8 +7,9 @@ namespace Fleet.Durable.Tests;
 /// <summary>A DurableKillHost child process and the lines it has written (see tests/DurableKillHost/HostReport.cs).</summary>
 internal sealed class HostProcess : IAsyncDisposable
 {
-    /// <summary>The tests that start host processes run one at a time, so that their hosts do not compete for the CPU.</summary>
-    public const string Collection = "host processes";
+    /// <summary>The tests that run several hosts on one hub run one at a time, so that their hosts do not starve each other's
+    /// lease renewals and hand-overs of CPU.</summary>
+    public const string Collection = "several hosts";
 
     private readonly Process _process;
     private readonly List<string> _lines = [];
