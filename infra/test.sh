@@ -33,6 +33,8 @@ trap cleanup EXIT
 "$ROOT/infra/peers/start-all.sh" "$PEERS_DIR" || { echo "peers failed to start" >&2; exit 1; }
 source "$PEERS_DIR/peers.env"
 export FLEET_PEERS_DIR="$PEERS_DIR"
+# SIGKILL rounds of the durable kill test (tests/Durable.Tests/KillTests.cs): 10 in CI, FLEET_KILL_ROUNDS=20 on demand.
+export FLEET_KILL_ROUNDS="${FLEET_KILL_ROUNDS:-10}"
 
 LOG="$PEERS_DIR/dotnet-test.log"
 dotnet test "$ROOT/Functions.sln" --nologo --blame-hang-timeout 5m "$@" 2>&1 | tee "$LOG"

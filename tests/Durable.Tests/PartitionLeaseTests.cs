@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fleet.Durable.Tests;
 
 /// <summary>Two hosts on one Azure Storage task hub share the control-queue partitions through blob leases.</summary>
+[Collection(HostProcess.Collection)]
 public sealed class PartitionLeaseTests
 {
     private static readonly ConcurrentDictionary<string, ConcurrentBag<string>> EpisodeHosts = new();

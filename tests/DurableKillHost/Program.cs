@@ -1,30 +1,39 @@
-// A minimal durable host that the kill test SIGKILLs and restarts: usage `DurableKillHost <hub>`, storage from AzureWebJobsStorage.
+// A minimal durable host that tests run as a separate process: usage `DurableKillHost <hub> [--name A] [--partitions N]`,
+// storage from AzureWebJobsStorage. Without --name it is the kill test's host (SIGKILLed and restarted); with --name it is
+// one of several peers on the hub, which also reports its partitions. Stdout lines are described in HostReport.
+using Fleet.Durable.KillHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-var builder = Host.CreateApplicationBuilder();
-builder.Logging.ClearProviders();
-builder.Configuration.Sources.Clear();
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+string hub = args[0];
+string? name = Option("--name");
+bool peer = name is not null;
+
+var settings = new Dictionary<string, string?>
 {
     ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("AzureWebJobsStorage"),
-    ["Durable:HubName"] = args[0],
-    ["Durable:PartitionCount"] = "2",
-    // Messages held by a killed host become visible again after this, instead of the default 5 minutes.
-    ["Durable:MessageVisibilityTimeout"] = "00:00:03",
+    ["Durable:HubName"] = hub,
+    ["Durable:PartitionCount"] = Option("--partitions") ?? (peer ? "4" : "2"),
     ["Durable:MaxQueuePollingInterval"] = "00:00:00.500",
     // The shortest lease blobs allow, so a restarted host takes over the dead one's partitions soon.
     ["Durable:PartitionLeaseDuration"] = "00:00:15",
     ["Durable:PartitionLeaseRenewInterval"] = "00:00:02",
-});
-builder.Services.AddFleetDurableTask(builder.Configuration, r =>
-{
-    // A short delay keeps the fan-out in flight long enough for kills to land mid-run.
-    r.AddActivityFunc<int, long>("KillSquare", async (_, x) => { await Task.Delay(20); return (long)x * x; });
-    r.AddOrchestratorFunc<int, long>("KillFanOut", async (ctx, n) =>
-        (await Task.WhenAll(Enumerable.Range(1, n).Select(i => ctx.CallActivityAsync<long>("KillSquare", i)))).Sum());
-});
-Console.WriteLine("ready");
-await builder.Build().RunAsync();
+};
+// Messages held by a killed host become visible again after this, instead of the default 5 minutes. Peers are never
+// killed and keep the default, so a slow episode is never handed out twice by its queue.
+if (!peer) settings["Durable:MessageVisibilityTimeout"] = "00:00:03";
+
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Configuration.Sources.Clear();
+builder.Configuration.AddInMemoryCollection(settings);
+builder.Services.AddFleetDurableTask(builder.Configuration, HostTasks.Register);
+using var host = builder.Build();
+await host.StartAsync();
+HostReport.Line("ready");
+await HostReport.ServeAsync(host, peer);
+await host.StopAsync();
+
+string? Option(string flag) => Array.IndexOf(args, flag) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
