@@ -116,15 +116,18 @@ internal sealed class StoreDurableTaskClient(TaskHub hub) : DurableTaskClient(hu
 
     private async Task<OrchestrationMetadata> WaitAsync(string instanceId, bool withPayloads, Func<OrchestrationMetadata, bool> done, CancellationToken ct)
     {
+        var poll = hub.Options.MaxQueuePollingInterval;
         while (true)
         {
             // Take the notification before reading, so an update between the read and the wait is not missed.
             Task changed = hub.Notifier.GetWaitTask(instanceId);
             var m = await GetInstanceAsync(instanceId, withPayloads, ct);
             if (m is not null && done(m)) return m;
-            // Updates made by other processes are seen by polling.
-            await Task.WhenAny(changed, Task.Delay(hub.Options.MaxQueuePollingInterval, ct));
+            // Updates made here wake the wait at once; those of other processes are seen by polling, backing off to 5 polling
+            // intervals so that hundreds of waiting callers do not crowd the storage the workers need.
+            var woke = await Task.WhenAny(changed, Task.Delay(poll, ct));
             ct.ThrowIfCancellationRequested();
+            if (woke != changed && poll < hub.Options.MaxQueuePollingInterval * 5) poll *= 1.5;
         }
     }
 
