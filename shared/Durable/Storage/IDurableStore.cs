@@ -10,7 +10,7 @@ internal sealed class QueueItem
     public required IReadOnlyList<TaskMessage> Messages { get; init; }
     public string InstanceId => Messages[0].InstanceId;
 
-    /// <summary>Receives so far; 0 for a message this process sent claimed and has never received.</summary>
+    /// <summary>Deliveries so far, this one included; a claimed send counts as the first.</summary>
     public int DequeueCount { get; init; }
 
     /// <summary>Control-queue partition, or -1 for the work-item queue.</summary>

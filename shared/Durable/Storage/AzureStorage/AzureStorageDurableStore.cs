@@ -18,6 +18,8 @@ internal sealed class AzureStorageDurableStore : IDurableStore
 {
     private const string SentinelRowKey = "sentinel";
     private const string BlobMessagePrefix = "blob:";
+    // Marks a message sent claimed: its claimed run was its first delivery, so receives count one more towards the poison limit.
+    private const string ClaimedMessagePrefix = "claimed:";
     // Table transactions hold at most 100 entities and 4 MB; one slot is the sentinel.
     private const int MaxRowsPerTransaction = 99;
     private const int MaxCharsPerTransaction = 1_500_000;
@@ -76,6 +78,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         string text = body;
         if (Encoding.UTF8.GetByteCount(text) > LargePayloads.MaxMessageBytes)
             text = BlobMessagePrefix + await _blobs.UploadAsync(instanceId, "message", text, ct);
+        if (claimFor is not null) text = ClaimedMessagePrefix + text;
         TimeSpan? hidden = claimFor is { } claim ? WholeSeconds(claim) : delay is { } d && d > TimeSpan.Zero ? WholeSeconds(d) : null;
         // Messages must never expire (the default time-to-live is 7 days): -1 means infinite.
         var sent = (await QueueOf(partition).SendMessageAsync(text, hidden, TimeSpan.FromSeconds(-1), ct)).Value;
@@ -86,7 +89,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             return null;
         }
         // Decoded from what was sent, so the holder shares no objects with the sender.
-        return new QueueItem { Messages = TaskMessageBatch.Decode(body), DequeueCount = 0, Partition = partition, Receipt = new Receipt(sent.MessageId, sent.PopReceipt) };
+        return new QueueItem { Messages = TaskMessageBatch.Decode(body), DequeueCount = 1, Partition = partition, Receipt = new Receipt(sent.MessageId, sent.PopReceipt) };
     }
 
     public async Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
@@ -98,11 +101,17 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         return await Task.WhenAll(messages.Select(async m =>
         {
             string text = m.Body.ToString();
+            int earlier = 0;
+            if (text.StartsWith(ClaimedMessagePrefix, StringComparison.Ordinal))
+            {
+                text = text[ClaimedMessagePrefix.Length..];
+                earlier = 1;
+            }
             if (text.StartsWith(BlobMessagePrefix, StringComparison.Ordinal))
                 text = await _blobs.DownloadAsync(text[BlobMessagePrefix.Length..], ct);
             return new QueueItem
             {
-                Messages = TaskMessageBatch.Decode(text), DequeueCount = (int)m.DequeueCount, Partition = partition,
+                Messages = TaskMessageBatch.Decode(text), DequeueCount = (int)m.DequeueCount + earlier, Partition = partition,
                 Receipt = new Receipt(m.MessageId, m.PopReceipt),
             };
         }));

@@ -48,7 +48,12 @@ internal sealed class InMemoryDurableStore : IDurableStore
         lock (_lock)
         {
             _queues[q].Add(m);
-            if (claimFor is not null) m.PopReceipt = ++_receipts;
+            if (claimFor is not null)
+            {
+                // The claimed run is the message's first delivery, as Azure Storage counts it here too.
+                m.PopReceipt = ++_receipts;
+                m.DequeueCount = 1;
+            }
         }
         if (claimFor is null)
         {
@@ -57,7 +62,7 @@ internal sealed class InMemoryDurableStore : IDurableStore
         }
         return Task.FromResult<QueueItem?>(new QueueItem
         {
-            Messages = TaskMessageBatch.Decode(m.Json), DequeueCount = 0, Partition = toWorkItems ? -1 : q, Receipt = (m, m.PopReceipt),
+            Messages = TaskMessageBatch.Decode(m.Json), DequeueCount = 1, Partition = toWorkItems ? -1 : q, Receipt = (m, m.PopReceipt),
         });
     }
 
