@@ -10,10 +10,23 @@ public sealed class ClusterHealthOrchestrator : TaskOrchestrator<object?, Cluste
     {
         var ids = await context.CallActivityAsync<List<string>>(nameof(ListClusterIdsActivity), null);
         context.SetCustomStatus(new { clusters = ids.Count, stage = "refreshing" });
-        var statuses = await Task.WhenAll(ids.Select(id => context.CallActivityAsync<string>(nameof(RefreshClusterActivity), id)));
+        var statuses = await Task.WhenAll(ids.Select(id => RefreshAsync(context, id)));
         var connected = statuses.Count(s => s == ClusterStatus.Connected);
         context.SetCustomStatus(new { clusters = ids.Count, connected, stage = "done" });
         return new ClusterHealthSweepResult(ids.Count, connected);
+    }
+
+    // One cluster whose refresh fails (its activity logs why) must not fail the sweep of the others.
+    private static async Task<string> RefreshAsync(TaskOrchestrationContext context, string clusterId)
+    {
+        try
+        {
+            return await context.CallActivityAsync<string>(nameof(RefreshClusterActivity), clusterId);
+        }
+        catch (TaskFailedException)
+        {
+            return "error";
+        }
     }
 }
 

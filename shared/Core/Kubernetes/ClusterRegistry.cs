@@ -209,6 +209,8 @@ public sealed class ClusterRegistry(
                 return Cluster.From(entity);
             }
             catch (Azure.RequestFailedException e) when (e.Status == 412) { }
+            // Removed between the read and the write: as if it had been gone before the refresh.
+            catch (Azure.RequestFailedException e) when (e.Status == 404) { throw NotFound(clusterId, "CLUSTER_NOT_FOUND"); }
         }
         return await GetAsync(clusterId, ct);
     }
