@@ -55,6 +55,8 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public string[] Lines { get { lock (_lines) return [.. _lines]; } }
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Waits for a line that matches, at index <paramref name="from"/> or later.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, int from, TimeSpan timeout)
     {

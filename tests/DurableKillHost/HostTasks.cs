@@ -20,6 +20,15 @@ internal static class HostTasks
         r.AddOrchestratorFunc<int, long>("KillFanOut", async (ctx, n) =>
             (await Task.WhenAll(Enumerable.Range(1, n).Select(i => ctx.CallActivityAsync<long>("KillSquare", i)))).Sum());
 
+        // Kills its own host, every time it runs: its work item can only end in the poison store.
+        r.AddActivityFunc<string, string>("CrashHost", (ctx, _) =>
+        {
+            HostReport.Line($"crash {ctx.InstanceId}");
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+            return "unreachable";
+        });
+        r.AddOrchestratorFunc<string, string>("PoisonVictim", (ctx, x) => ctx.CallActivityAsync<string>("CrashHost", x));
+
         r.AddActivityFunc<ChainStep, long>("ChainStep", (ctx, s) =>
         {
             HostReport.Line($"activity {ctx.InstanceId} {s.Step}");

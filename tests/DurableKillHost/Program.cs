@@ -1,4 +1,4 @@
-// A minimal durable host that tests run as a separate process: usage `DurableKillHost <hub> [--name A] [--partitions N]`,
+// A minimal durable host that tests run as a separate process: usage `DurableKillHost <hub> [--name A] [--partitions N] [--max-dequeue N]`,
 // storage from AzureWebJobsStorage. Without --name it is the kill test's host (SIGKILLed and restarted); with --name it is
 // one of several peers on the hub, which also reports its partitions. Stdout lines are described in HostReport.
 using Fleet.Durable.KillHost;
@@ -24,6 +24,7 @@ var settings = new Dictionary<string, string?>
 // Messages held by a killed host become visible again after this, instead of the default 5 minutes. Peers are never
 // killed and keep the default, so a slow episode is never handed out twice by its queue.
 if (!peer) settings["Durable:MessageVisibilityTimeout"] = "00:00:03";
+if (Option("--max-dequeue") is { } maxDequeue) settings["Durable:MaxDequeueCount"] = maxDequeue;
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
