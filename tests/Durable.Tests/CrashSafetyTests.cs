@@ -16,7 +16,7 @@ namespace Fleet.Durable.Tests;
 public sealed class CrashSafetyTests
 {
     /// <summary>Throws once at the named step, for the named instance status where it applies.</summary>
-    private sealed class FaultInjectingStore(IDurableStore inner) : IDurableStore
+    private sealed class FaultInjectingStore(IDurableStore inner) : DelegatingStore(inner)
     {
         public ConcurrentQueue<string> Faults { get; } = new();
         public int Commits;
@@ -27,48 +27,32 @@ public sealed class CrashSafetyTests
                 throw new IOException($"injected failure at {step}");
         }
 
-        public int PartitionCount => inner.PartitionCount;
-        public QueueWakeups Wakeups => inner.Wakeups;
-        public Task InitializeAsync(CancellationToken ct) => inner.InitializeAsync(ct);
-
-        public Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
+        public override Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         {
             Maybe("send-" + messages[0].Event.EventType);
-            return inner.SendAsync(messages, toWorkItems, delay, claimFor, ct);
+            return base.SendAsync(messages, toWorkItems, delay, claimFor, ct);
         }
 
-        public Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct) => inner.ReceiveAsync(partition, max, visibility, ct);
-
-        public Task DeleteAsync(QueueItem item, CancellationToken ct)
+        public override Task DeleteAsync(QueueItem item, CancellationToken ct)
         {
             Maybe("delete");
-            return inner.DeleteAsync(item, ct);
+            return base.DeleteAsync(item, ct);
         }
 
-        public Task AbandonAsync(QueueItem item, TimeSpan delay, CancellationToken ct) => inner.AbandonAsync(item, delay, ct);
-        public Task<HistorySnapshot> LoadHistoryAsync(string instanceId, CancellationToken ct) => inner.LoadHistoryAsync(instanceId, ct);
-
-        public Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
+        public override Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
         {
             Interlocked.Increment(ref Commits);
             Maybe("commit");
-            return inner.CommitHistoryAsync(instanceId, executionId, reset, existingCount, newEvents, etag, ct);
+            return base.CommitHistoryAsync(instanceId, executionId, reset, existingCount, newEvents, etag, ct);
         }
 
-        public Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct) => inner.GetInstanceAsync(instanceId, withPayloads, ct);
-
-        public Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct)
+        public override Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct)
         {
             Maybe("upsert-" + record.RuntimeStatus);
-            return inner.UpsertInstanceAsync(record, ct);
+            return base.UpsertInstanceAsync(record, ct);
         }
 
-        public Task CreateInstanceAsync(InstanceRecord record, CancellationToken ct) => inner.CreateInstanceAsync(record, ct);
-        public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize, string? continuationToken, bool withPayloads, CancellationToken ct)
-            => inner.QueryInstancesAsync(filter, pageSize, continuationToken, withPayloads, ct);
-        public Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct) => inner.DeleteInstanceAsync(instanceId, ct);
-        public Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct) => inner.WritePoisonAsync(item, reason, ct);
-        public InMemoryDurableStore Inner => (InMemoryDurableStore)inner;
+        public InMemoryDurableStore Memory => (InMemoryDurableStore)Inner;
     }
 
     private static async Task<(IHost Host, FaultInjectingStore Store, DurableTaskClient Client)> StartAsync(int maxDequeueCount = 5)
@@ -148,7 +132,7 @@ public sealed class CrashSafetyTests
         Assert.Equal(OrchestrationRuntimeStatus.Failed, m.RuntimeStatus);
         Assert.Equal("PoisonMessage", m.FailureDetails!.ErrorType);
         Assert.Contains("poison", m.FailureDetails.ErrorMessage);
-        Assert.Contains(store.Inner.Poison, p => p.InstanceId == id && p.Message.Contains("ExecutionStarted"));
+        Assert.Contains(store.Memory.Poison, p => p.InstanceId == id && p.Message.Contains("ExecutionStarted"));
     }
 
     [Fact]

@@ -19,40 +19,23 @@ public sealed class QueueTrafficTests
     private sealed record Send(bool ToWorkItems, int Count, bool Claimed, EventType FirstEvent);
 
     /// <summary>Passes everything through to the real store and records each queue message sent and each non-empty receive.</summary>
-    private sealed class RecordingStore(IDurableStore inner) : IDurableStore
+    private sealed class RecordingStore(IDurableStore inner) : DelegatingStore(inner)
     {
         public ConcurrentQueue<Send> Sends { get; } = new();
         public ConcurrentQueue<(int Partition, int Items)> Receives { get; } = new();
 
-        public int PartitionCount => inner.PartitionCount;
-        public QueueWakeups Wakeups => inner.Wakeups;
-        public Task InitializeAsync(CancellationToken ct) => inner.InitializeAsync(ct);
-
-        public Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
+        public override Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         {
             Sends.Enqueue(new Send(toWorkItems, messages.Count, claimFor is not null, messages[0].Event.EventType));
-            return inner.SendAsync(messages, toWorkItems, delay, claimFor, ct);
+            return base.SendAsync(messages, toWorkItems, delay, claimFor, ct);
         }
 
-        public async Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
+        public override async Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
         {
-            var items = await inner.ReceiveAsync(partition, max, visibility, ct);
+            var items = await base.ReceiveAsync(partition, max, visibility, ct);
             if (items.Count > 0) Receives.Enqueue((partition, items.Count));
             return items;
         }
-
-        public Task DeleteAsync(QueueItem item, CancellationToken ct) => inner.DeleteAsync(item, ct);
-        public Task AbandonAsync(QueueItem item, TimeSpan delay, CancellationToken ct) => inner.AbandonAsync(item, delay, ct);
-        public Task<HistorySnapshot> LoadHistoryAsync(string instanceId, CancellationToken ct) => inner.LoadHistoryAsync(instanceId, ct);
-        public Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
-            => inner.CommitHistoryAsync(instanceId, executionId, reset, existingCount, newEvents, etag, ct);
-        public Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct) => inner.GetInstanceAsync(instanceId, withPayloads, ct);
-        public Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct) => inner.UpsertInstanceAsync(record, ct);
-        public Task CreateInstanceAsync(InstanceRecord record, CancellationToken ct) => inner.CreateInstanceAsync(record, ct);
-        public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize, string? continuationToken, bool withPayloads, CancellationToken ct)
-            => inner.QueryInstancesAsync(filter, pageSize, continuationToken, withPayloads, ct);
-        public Task<bool> DeleteInstanceAsync(string instanceId, CancellationToken ct) => inner.DeleteInstanceAsync(instanceId, ct);
-        public Task WritePoisonAsync(QueueItem item, string reason, CancellationToken ct) => inner.WritePoisonAsync(item, reason, ct);
     }
 
     private static async Task<(IHost Host, RecordingStore Store, DurableTaskClient Client)> StartAsync(string backend, int maxActivities = 20)
