@@ -71,7 +71,7 @@ public static class ApiDocuments
 
     /// <summary>
     /// Runs a docs middleware only for requests under its route prefix. Swagger UI and ReDoc test every
-    /// request against regexes of their own through Regex's static cache; with nine of them the cache
+    /// request against regexes of their own through Regex's static cache; with eight of them the cache
     /// thrashed and every API request recompiled regexes (most of the pipeline's time in the identity benchmark).
     /// </summary>
     public static void UseUnder(IApplicationBuilder app, string routePrefix, Action<IApplicationBuilder> configure)
