@@ -35,12 +35,13 @@ public static class HomeiModule
     {
         var document = $"/{routePrefix}/homei/openapi.json";
         Fleet.Functions.Platform.Docs.ApiDocuments.UseSwaggerUi(app, $"{routePrefix}/homei/docs", document, "homei");
-        app.UseReDoc(o =>
+        var redoc = $"{routePrefix}/homei/redoc";
+        Fleet.Functions.Platform.Docs.ApiDocuments.UseUnder(app, redoc, b => b.UseReDoc(o =>
         {
-            o.RoutePrefix = $"{routePrefix}/homei/redoc";
+            o.RoutePrefix = redoc;
             o.SpecUrl = document;
             o.DocumentTitle = "Homei API";
-        });
+        }));
     }
 
     public static RouteGroupBuilder MapHomeiApi(this RouteGroupBuilder group)

@@ -19,7 +19,8 @@ namespace Fleet.Benchmarks;
 /// Identity overhead: requests/s and p99 of an authenticated cheap endpoint through Fleet's whole
 /// pipeline (correlation, metrics, errors, authentication, audit, rate limits, authorization)
 /// against a bare Kestrel endpoint answering the same bytes; same client, same run, loopback.
-/// Needs the peers (source peers.env). Arguments: [seconds] [concurrency].
+/// Needs the peers (source peers.env). Arguments: [seconds] [concurrency] [jwt|key] (the credential: an
+/// access token, the default, or an API key in <c>X-API-Key</c>).
 /// </summary>
 public sealed class IdentityOverheadBenchmark : IBenchmark
 {
@@ -32,6 +33,7 @@ public sealed class IdentityOverheadBenchmark : IBenchmark
     {
         var seconds = args.Length > 0 ? int.Parse(args[0]) : 10;
         var concurrency = args.Length > 1 ? int.Parse(args[1]) : 32;
+        var useKey = args.Length > 2 && args[2] == "key";
 
         // Bare Kestrel: nothing but the route.
         var bareBuilder = WebApplication.CreateSlimBuilder();
@@ -57,10 +59,13 @@ public sealed class IdentityOverheadBenchmark : IBenchmark
 
         var users = fleet.Services.GetRequiredService<UserService>();
         var user = await users.CreateAsync("bench-" + Guid.NewGuid().ToString("N")[..10], Guid.NewGuid().ToString("N"), UserRoles.Viewer, null);
-        var token = (await fleet.Services.GetRequiredService<TokenService>().StartSessionAsync(user)).AccessToken;
-
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency });
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (useKey)
+            client.DefaultRequestHeaders.Add(FleetAuthenticationHandler.ApiKeyHeader,
+                (await fleet.Services.GetRequiredService<ApiKeyService>().CreateAsync(user.Id, "bench", null)).Key);
+        else
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+                (await fleet.Services.GetRequiredService<TokenService>().StartSessionAsync(user)).AccessToken);
 
         var bareResult = await Load.RunAsync(client, "bare Kestrel", Address(bare) + "/api/kubilitics/v1/bench", seconds, concurrency, ct);
         var fleetResult = await Load.RunAsync(client, "Fleet pipeline", Address(fleet) + "/api/kubilitics/v1/bench", seconds, concurrency, ct);
@@ -72,11 +77,11 @@ public sealed class IdentityOverheadBenchmark : IBenchmark
         foreach (var r in new[] { bareResult, fleetResult })
             Console.WriteLine($"| {r.Name} | {r.Rps:F0} | {r.P50:F2} | {r.P99:F2} |");
         Console.WriteLine();
-        Console.WriteLine($"ratio Fleet / bare: {ratio:F2} (goal >= 0.6); {seconds} s per run, {concurrency} concurrent requests");
+        Console.WriteLine($"ratio Fleet / bare: {ratio:F2} (goal >= 0.6); {seconds} s per run, {concurrency} concurrent requests, {(useKey ? "API key" : "access token")}");
 
         await BenchResults.WriteAsync("identity", new
         {
-            benchmark = "identity-overhead", date = DateTimeOffset.UtcNow, seconds, concurrency,
+            benchmark = "identity-overhead", date = DateTimeOffset.UtcNow, seconds, concurrency, credential = useKey ? "key" : "jwt",
             bare = bareResult, fleet = fleetResult, ratio, goal = 0.6,
         });
         await fleet.StopAsync(ct);

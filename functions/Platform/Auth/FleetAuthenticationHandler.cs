@@ -37,15 +37,11 @@ public sealed class FleetAuthenticationHandler(IOptionsMonitor<AuthenticationSch
             ]);
         }
 
-        var identity = await tokens.ValidateAsync(credential, Context.RequestAborted);
-        if (identity is null) return AuthenticateResult.Fail("Invalid or expired token");
-        var jti = identity.FindFirst("jti")?.Value ?? "";
+        var token = await tokens.ValidateAsync(credential, Context.RequestAborted);
+        if (token is null) return AuthenticateResult.Fail("Invalid or expired token");
         return Success([
-            new(FleetClaims.UserId, identity.FindFirst(FleetClaims.UserId)?.Value ?? ""),
-            new(FleetClaims.Username, identity.FindFirst(FleetClaims.Username)?.Value ?? ""),
-            new(FleetClaims.Role, identity.FindFirst(FleetClaims.Role)?.Value ?? ""),
-            new(FleetClaims.Session, identity.FindFirst(FleetClaims.Session)?.Value ?? ""),
-            new(FleetClaims.Credential, "jwt:" + jti),
+            new(FleetClaims.UserId, token.UserId), new(FleetClaims.Username, token.Username), new(FleetClaims.Role, token.Role),
+            new(FleetClaims.Session, token.Session), new(FleetClaims.Credential, "jwt:" + token.TokenId),
         ]);
     }
 

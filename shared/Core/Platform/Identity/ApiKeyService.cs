@@ -11,14 +11,18 @@ public sealed record CreatedApiKey(ApiKeyEntity Entity, string Key);
 
 /// <summary>
 /// API keys: <c>fleet_{id}_{secret}</c>, stored as a PBKDF2 hash. The id lets authentication read
-/// one row; a verified key is remembered by its SHA-256 so that later requests skip PBKDF2 while
-/// still reading the row (a deleted key fails at once).
+/// one row; a verified key is remembered by its SHA-256 so that later requests skip PBKDF2. The key
+/// row and its owner are remembered for <see cref="CacheLifetime"/> rather than read on every
+/// request: a key deleted, or a user deleted or given another role, on another host stops or changes
+/// within that bound; on this host at once (<see cref="DeleteAsync"/>, <see cref="ForgetUser"/>).
 /// </summary>
 public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHasher<UserEntity> hasher, TimeProvider clock)
 {
     public const string Prefix = "fleet_";
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<string, (string StoredHash, string Fingerprint)> _verified = new();
+    private sealed record Verified(string Fingerprint, ApiKeyEntity Key, UserEntity User, DateTimeOffset LoadedAt);
+    private readonly ConcurrentDictionary<string, Verified> _verified = new();
 
     public async Task<CreatedApiKey> CreateAsync(string userId, string? name, DateTimeOffset? expiresAt, CancellationToken ct = default)
     {
@@ -48,33 +52,51 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
 
     public static bool LooksLikeKey(string value) => value.StartsWith(Prefix, StringComparison.Ordinal) && value.Length == Prefix.Length + 32 + 1 + 43;
 
+    /// <summary>Forgets the cached owner of this user's keys, after the user changed role or was deleted here.</summary>
+    public void ForgetUser(string userId)
+    {
+        foreach (var (id, v) in _verified)
+            if (v.User.Id == userId) _verified.TryRemove(id, out _);
+    }
+
     /// <summary>The key's owner and the key, or null when the key is unknown, expired or its user is gone.</summary>
     public async Task<(UserEntity User, ApiKeyEntity Key)?> AuthenticateAsync(string presented, CancellationToken ct = default)
     {
         if (!LooksLikeKey(presented)) return null;
         var id = presented.Substring(Prefix.Length, 32);
         if (!Guid.TryParseExact(id, "N", out _)) return null;
-        var entity = await keys.GetAsync(id, ct);
         var now = clock.GetUtcNow();
-        if (entity is null || entity.ExpiresAt is { } exp && exp <= now) return null;
-
         var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
-        var known = _verified.TryGetValue(id, out var v) && v.StoredHash == entity.KeyHash &&
-                    CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(v.Fingerprint), Encoding.ASCII.GetBytes(fingerprint));
-        if (!known)
+        var cached = _verified.TryGetValue(id, out var c) && FixedEquals(c.Fingerprint, fingerprint) ? c : null;
+        if (cached is not null && now - cached.LoadedAt < CacheLifetime)
+            return cached.Key.ExpiresAt is { } e && e <= now ? null : (cached.User, cached.Key);
+
+        var entity = await keys.GetAsync(id, ct);
+        if (entity is null || entity.ExpiresAt is { } exp && exp <= now)
         {
-            if (hasher.VerifyHashedPassword(new UserEntity(), entity.KeyHash, presented) == PasswordVerificationResult.Failed) return null;
-            _verified[id] = (entity.KeyHash, fingerprint);
+            _verified.TryRemove(id, out _);
+            return null;
         }
+        if (cached?.Key.KeyHash != entity.KeyHash &&
+            hasher.VerifyHashedPassword(new UserEntity(), entity.KeyHash, presented) == PasswordVerificationResult.Failed)
+            return null;
 
         var user = await users.GetAsync(entity.UserId, ct);
-        if (user is null) return null;
+        if (user is null)
+        {
+            _verified.TryRemove(id, out _);
+            return null;
+        }
         if (entity.LastUsed is null || now - entity.LastUsed > LastUsedResolution)
         {
             entity.LastUsed = now;
             try { await keys.UpdateAsync(entity, ct); }
             catch (FleetException) { /* a concurrent request recorded the use */ }
         }
+        _verified[id] = new Verified(fingerprint, entity, user, now);
         return (user, entity);
     }
+
+    private static bool FixedEquals(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 }

@@ -25,6 +25,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<AuditStore>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SigningKeyProvider>();
+        services.AddSingleton<AccessTokenCache>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<LoginService>();
         services.AddSingleton<UserService>();

@@ -25,8 +25,10 @@ public static class FleetClaims
 /// Access tokens (JWT, HS256 only, <see cref="AuthSettings.AccessTokenLifetime"/>) and refresh-token
 /// chains with rotation and reuse detection.
 /// </summary>
-public sealed class TokenService(SigningKeyProvider keys, RefreshTokenStore refreshTokens, AuthSettings settings, TimeProvider clock)
+public sealed class TokenService(SigningKeyProvider keys, RefreshTokenStore refreshTokens, AuthSettings settings, TimeProvider clock,
+    AccessTokenCache validated)
 {
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RefreshLifetime = TimeSpan.FromDays(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
@@ -116,9 +118,13 @@ public sealed class TokenService(SigningKeyProvider keys, RefreshTokenStore refr
         });
     }
 
-    /// <summary>The identity in a valid access token, or null: only HS256 with our key, issuer, audience and lifetime.</summary>
-    public async Task<ClaimsIdentity?> ValidateAsync(string jwt, CancellationToken ct = default)
+    /// <summary>
+    /// The caller in a valid access token, or null: only HS256 with our key, issuer, audience and
+    /// lifetime. A token seen before is answered from <see cref="AccessTokenCache"/> until it expires.
+    /// </summary>
+    public async Task<AccessTokenClaims?> ValidateAsync(string jwt, CancellationToken ct = default)
     {
+        if (validated.Get(jwt) is { } known) return known;
         var key = await keys.GetAsync(ct);
         var result = await _handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
@@ -129,11 +135,18 @@ public sealed class TokenService(SigningKeyProvider keys, RefreshTokenStore refr
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = ClockSkew,
             NameClaimType = FleetClaims.Username,
             RoleClaimType = FleetClaims.Role,
         });
-        return result.IsValid ? result.ClaimsIdentity : null;
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken token) return null;
+        var identity = result.ClaimsIdentity;
+        string Claim(string type) => identity.FindFirst(type)?.Value ?? "";
+        // The validator accepts a token until its expiry plus the skew; the cache keeps exactly that bound.
+        var claims = new AccessTokenClaims(Claim(FleetClaims.UserId), Claim(FleetClaims.Username), Claim(FleetClaims.Role),
+            Claim(FleetClaims.Session), Claim("jti"), new DateTimeOffset(token.ValidTo, TimeSpan.Zero) + ClockSkew);
+        validated.Add(jwt, claims);
+        return claims;
     }
 
     private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -6,7 +6,7 @@ namespace Fleet.Core.Platform.Identity;
 
 /// <summary>User management: create, read, change role or password, soft delete, unlock, cluster permissions.</summary>
 public sealed class UserService(UserStore users, ClusterPermissionStore permissions, IPasswordHasher<UserEntity> hasher,
-    TokenService tokens, TimeProvider clock)
+    TokenService tokens, ApiKeyService apiKeys, TimeProvider clock)
 {
     public async Task<UserEntity> CreateAsync(string? username, string? password, string? role, string? email, CancellationToken ct = default)
     {
@@ -45,7 +45,9 @@ public sealed class UserService(UserStore users, ClusterPermissionStore permissi
             user.PasswordHash = hasher.HashPassword(user, password);
         }
         user.UpdatedAt = clock.GetUtcNow();
-        return await users.UpdateAsync(user, ct);
+        var updated = await users.UpdateAsync(user, ct);
+        apiKeys.ForgetUser(id);
+        return updated;
     }
 
     public async Task ChangePasswordAsync(string id, string? current, string? next, CancellationToken ct = default)
@@ -60,7 +62,11 @@ public sealed class UserService(UserStore users, ClusterPermissionStore permissi
         await users.UpdateAsync(user, ct);
     }
 
-    public async Task DeleteAsync(string id, CancellationToken ct = default) => await users.DeleteAsync(await GetAsync(id, ct), ct);
+    public async Task DeleteAsync(string id, CancellationToken ct = default)
+    {
+        await users.DeleteAsync(await GetAsync(id, ct), ct);
+        apiKeys.ForgetUser(id);
+    }
 
     public async Task UnlockAsync(string id, CancellationToken ct = default)
     {
