@@ -30,6 +30,7 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(1), o.MaxQueuePollingInterval);
         Assert.Equal(TimeSpan.FromDays(3), o.MaximumTimerInterval);
         Assert.Equal(5, o.MaxDequeueCount);
+        Assert.Equal(16, o.WorkItemBatchSize);
         Assert.Equal(DurableBackend.AzureStorage, o.Backend);
         Assert.Equal("UseDevelopmentStorage=true", o.StorageConnectionString);
     }
@@ -44,6 +45,7 @@ public sealed class OptionsTests
             ("extensions:durableTask:maxConcurrentOrchestratorFunctions", "3"),
             ("extensions:durableTask:maxQueuePollingInterval", "00:00:02"),
             ("extensions:durableTask:maxDequeueCount", "9"),
+            ("extensions:durableTask:workItemBatchSize", "4"),
             ("Durable:HubName", "AppHub"),
             ("Durable:MaxQueuePollingInterval", "00:00:00.250"),
             ("Durable:Backend", "InMemory"),
@@ -54,6 +56,7 @@ public sealed class OptionsTests
         Assert.Equal(3, o.MaxConcurrentOrchestratorFunctions);
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.MaxQueuePollingInterval);
         Assert.Equal(9, o.MaxDequeueCount);
+        Assert.Equal(4, o.WorkItemBatchSize);
         Assert.Equal(DurableBackend.InMemory, o.Backend);
         Assert.Equal("UseDevelopmentStorage=true;x=1", o.StorageConnectionString);
     }
@@ -67,6 +70,15 @@ public sealed class OptionsTests
     {
         var ex = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFleetDurableTask(Config(("Durable:HubName", hub))));
         Assert.Contains(hub, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("101")]
+    public void A_work_item_batch_size_outside_1_to_100_is_refused(string size)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFleetDurableTask(Config(("Durable:WorkItemBatchSize", size))));
+        Assert.Contains("workItemBatchSize", ex.Message);
     }
 
     [Fact]
