@@ -3,11 +3,7 @@ using Fleet.Durable.Client;
 using Fleet.Durable.Runtime;
 using Fleet.Durable.Storage;
 using Fleet.Durable.Storage.InMemory;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Fleet.Durable.Tests;
 
@@ -57,26 +53,11 @@ public sealed class CrashSafetyTests
 
     private static async Task<(IHost Host, FaultInjectingStore Store, DurableTaskClient Client)> StartAsync(int maxDequeueCount = 5)
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        return await DelegatingStore.StartHostAsync(new Dictionary<string, string?>
         {
             ["Durable:Backend"] = "InMemory", ["Durable:PartitionCount"] = "1", ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
             ["Durable:MaxDequeueCount"] = maxDequeueCount.ToString(),
-        }).Build();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddFleetDurableTask(config, TestTasks.Register);
-        FaultInjectingStore? store = null;
-        // The last registration wins: the hub runs over the fault-injecting store.
-        builder.Services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
-            store = new FaultInjectingStore(new InMemoryDurableStore(options.PartitionCount));
-            return new TaskHub(store, options);
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        var client = host.Services.GetRequiredService<DurableTaskClient>();
-        return (host, store!, client);
+        }, real => new FaultInjectingStore(real));
     }
 
     private static async Task<OrchestrationMetadata> RunChainAsync(DurableTaskClient client)

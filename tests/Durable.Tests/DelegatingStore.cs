@@ -1,11 +1,42 @@
+using Fleet.Durable.Client;
 using Fleet.Durable.Runtime;
 using Fleet.Durable.Storage;
+using Fleet.Durable.Storage.AzureStorage;
+using Fleet.Durable.Storage.InMemory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Durable.Tests;
 
 /// <summary>Passes every call to a real store; tests override the calls they watch or break.</summary>
 internal class DelegatingStore(IDurableStore inner) : IDurableStore
 {
+    /// <summary>Starts a host with the test tasks whose hub runs over <paramref name="wrap"/>(the real store of the configured backend).</summary>
+    public static async Task<(IHost Host, TStore Store, DurableTaskClient Client)> StartHostAsync<TStore>(Dictionary<string, string?> settings,
+        Func<IDurableStore, TStore> wrap) where TStore : DelegatingStore
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddFleetDurableTask(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), TestTasks.Register);
+        TStore? store = null;
+        // The last registration wins: the hub runs over the wrapping store.
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
+            IDurableStore real = options.Backend == DurableBackend.AzureStorage
+                ? new AzureStorageDurableStore(options, sp.GetRequiredService<ILoggerFactory>())
+                : new InMemoryDurableStore(options.PartitionCount);
+            store = wrap(real);
+            return new TaskHub(store, options);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return (host, store!, host.Services.GetRequiredService<DurableTaskClient>());
+    }
+
     protected IDurableStore Inner { get; } = inner;
 
     public int PartitionCount => Inner.PartitionCount;

@@ -2,13 +2,7 @@ using System.Collections.Concurrent;
 using Fleet.Durable.Client;
 using Fleet.Durable.Runtime;
 using Fleet.Durable.Storage;
-using Fleet.Durable.Storage.AzureStorage;
-using Fleet.Durable.Storage.InMemory;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Fleet.Durable.Tests;
 
@@ -49,24 +43,7 @@ public sealed class QueueTrafficTests
         if (backend == "AzureStorage")
             settings["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("AzureWebJobsStorage")
                 ?? throw new InvalidOperationException("AzureWebJobsStorage is not set: source the peers.env of infra/peers/start-all.sh.");
-        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddFleetDurableTask(config, TestTasks.Register);
-        RecordingStore? store = null;
-        // The last registration wins: the hub runs over the recording store.
-        builder.Services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
-            IDurableStore real = backend == "AzureStorage"
-                ? new AzureStorageDurableStore(options, sp.GetRequiredService<ILoggerFactory>())
-                : new InMemoryDurableStore(options.PartitionCount);
-            store = new RecordingStore(real);
-            return new TaskHub(store, options);
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return (host, store!, host.Services.GetRequiredService<DurableTaskClient>());
+        return await DelegatingStore.StartHostAsync(settings, real => new RecordingStore(real));
     }
 
     private static async Task<OrchestrationMetadata> RunAsync(DurableTaskClient client, string name, object input)
