@@ -2,12 +2,15 @@ using System.Text.RegularExpressions;
 
 namespace Fleet.Durable;
 
-/// <summary>Which storage a task hub uses.</summary>
-public enum DurableBackend
+/// <summary>Which orchestration service provider runs the task hub under DurableTask.Core.</summary>
+public enum DurableProvider
 {
-    /// <summary>Azure Storage tables, queues and blobs (Azurite locally).</summary>
+    /// <summary>Fleet's Azure Storage provider (tables, queues and blobs; Azurite locally): batched work items and in-process
+    /// hand-off, timers exact to the millisecond.</summary>
+    Fleet,
+    /// <summary>The stock DurableTask.AzureStorage provider, whose task hub format Durable Functions and its tooling read.</summary>
     AzureStorage,
-    /// <summary>Process memory, for tests.</summary>
+    /// <summary>Fleet's provider over process memory, for fast orchestrator tests.</summary>
     InMemory,
 }
 
@@ -48,8 +51,9 @@ public sealed partial class DurableTaskOptions
     /// <summary>Gets or sets how often partition leases are renewed and rebalanced between hosts.</summary>
     public TimeSpan PartitionLeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets or sets the storage backend.</summary>
-    public DurableBackend Backend { get; set; } = DurableBackend.AzureStorage;
+    /// <summary>Gets or sets the orchestration service provider (<c>Durable__Provider</c>, host.json
+    /// <c>extensions.durableTask.storageProvider.type</c>).</summary>
+    public DurableProvider Provider { get; set; } = DurableProvider.Fleet;
 
     /// <summary>Gets or sets the storage connection string (configuration value <c>AzureWebJobsStorage</c>).</summary>
     public string StorageConnectionString { get; set; } = "UseDevelopmentStorage=true";

@@ -1,17 +1,20 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DurableTask.Core.History;
 using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using static Fleet.Durable.Http.DurableHttpParameters;
 
 namespace Fleet.Durable.Http;
 
-/// <summary>The Durable Functions HTTP management API under <c>/runtime/webhooks/durabletask</c>: routes, parameters, status codes and JSON.</summary>
+/// <summary>The Durable Functions HTTP management API under <c>/runtime/webhooks/durabletask</c>, on Microsoft.DurableTask's
+/// <see cref="DurableTaskClient"/>: routes, parameters, status codes and JSON as Durable Functions answers them.</summary>
 public static class DurableHttpApi
 {
     /// <summary>Maps the management API and returns its route group, so the host can add authorization and metadata.</summary>
@@ -19,19 +22,24 @@ public static class DurableHttpApi
     public static RouteGroupBuilder MapDurableTaskHttpApi(this IEndpointRouteBuilder endpoints)
     {
         var g = endpoints.MapGroup(DurableTaskClientHttpExtensions.BasePath);
-        g.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync);
-        g.MapGet("/instances/{instanceId}", GetStatusAsync);
-        g.MapGet("/instances", ListAsync);
-        g.MapDelete("/instances/{instanceId}", PurgeOneAsync);
-        g.MapDelete("/instances", PurgeManyAsync);
-        g.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync);
+        g.MapPost("/orchestrators/{functionName}/{instanceId?}", StartAsync).WithName("Durable_StartOrchestration")
+            .WithSummary("Starts an orchestration; with timeout, waits for it to finish");
+        g.MapGet("/instances/{instanceId}", GetStatusAsync).WithName("Durable_GetInstance").WithSummary("The status of an instance");
+        g.MapGet("/instances", (Delegate)ListAsync).WithName("Durable_ListInstances").WithSummary("Instances, paged with x-ms-continuation-token");
+        g.MapDelete("/instances/{instanceId}", PurgeOneAsync).WithName("Durable_PurgeInstance").WithSummary("Purges a finished instance's history");
+        g.MapDelete("/instances", (Delegate)PurgeManyAsync).WithName("Durable_PurgeInstances").WithSummary("Purges finished instances created in a time range");
+        g.MapPost("/instances/{instanceId}/raiseEvent/{eventName}", RaiseEventAsync).WithName("Durable_RaiseEvent").WithSummary("Sends an event to an instance");
         g.MapPost("/instances/{instanceId}/terminate", (HttpContext c, string instanceId, string? reason) =>
-            ControlAsync(c, instanceId, (cl, id) => cl.TerminateInstanceAsync(id, reason)));
+            ControlAsync(c, instanceId, (cl, id) => cl.TerminateInstanceAsync(id, reason))).WithName("Durable_Terminate").WithSummary("Terminates an instance");
         g.MapPost("/instances/{instanceId}/suspend", (HttpContext c, string instanceId, string? reason) =>
-            ControlAsync(c, instanceId, (cl, id) => cl.SuspendInstanceAsync(id, reason)));
+            ControlAsync(c, instanceId, (cl, id) => cl.SuspendInstanceAsync(id, reason))).WithName("Durable_Suspend").WithSummary("Suspends an instance");
         g.MapPost("/instances/{instanceId}/resume", (HttpContext c, string instanceId, string? reason) =>
-            ControlAsync(c, instanceId, (cl, id) => cl.ResumeInstanceAsync(id, reason)));
-        g.MapPost("/instances/{instanceId}/restart", RestartAsync);
+            ControlAsync(c, instanceId, (cl, id) => cl.ResumeInstanceAsync(id, reason))).WithName("Durable_Resume").WithSummary("Resumes a suspended instance");
+        g.MapPost("/instances/{instanceId}/restart", RestartAsync).WithName("Durable_Restart").WithSummary("Restarts an instance with its input");
+        g.MapPost("/instances/{instanceId}/rewind", RewindAsync).WithName("Durable_Rewind").WithSummary("Rewinds a failed instance");
+        // Fleet registers no durable entities; the routes answer as a host without entities would.
+        g.MapMethods("/entities/{**path}", ["GET", "POST"], () => Error(501, "Durable entities are not supported by this host: it registers no entity functions."))
+            .WithName("Durable_Entities").WithSummary("Durable entities (not supported)");
         return g;
     }
 
@@ -42,37 +50,27 @@ public static class DurableHttpApi
 
     private static IResult Error(int status, string message) => Results.Json(new { message }, WireJson, statusCode: status);
 
-    private static async Task<(bool Ok, string? Json)> ReadJsonBodyAsync(HttpRequest request)
-    {
-        using var reader = new StreamReader(request.Body);
-        string text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-        if (string.IsNullOrWhiteSpace(text)) return (true, null);
-        try
-        {
-            using var doc = JsonDocument.Parse(text);
-            return (true, doc.RootElement.GetRawText());
-        }
-        catch (JsonException)
-        {
-            return (false, null);
-        }
-    }
+    private static IResult NotFound(string instanceId) => Error(404, $"No instance with ID '{instanceId}' found.");
 
-    private static async Task<IResult> StartAsync(HttpContext c, string functionName, string? instanceId, double? timeout, double? pollingInterval)
+    private static async Task<IResult> StartAsync(HttpContext c, string functionName, string? instanceId)
     {
-        var registry = c.RequestServices.GetRequiredService<DurableTaskRegistry>();
-        if (!registry.Orchestrators.ContainsKey(functionName))
+        var registry = c.RequestServices.GetRequiredService<IOptionsMonitor<DurableTaskRegistry>>().Get(Microsoft.Extensions.Options.Options.DefaultName);
+        if (!registry.GetOrchestrators().Any(o => string.Equals(o.Key.Name, functionName, StringComparison.OrdinalIgnoreCase)))
             return Error(400, $"The function '{functionName}' doesn't exist, is disabled, or is not an orchestrator function.");
-        var (ok, json) = await ReadJsonBodyAsync(c.Request);
-        if (!ok) return Error(400, "The request body is not valid JSON.");
+        // Timer limits are checked before anything is created.
+        if (!TryReadSeconds(c.Request.Query, "timeout", out var timeout, out string? error)
+            || !TryReadSeconds(c.Request.Query, "pollingInterval", out _, out error))
+            return Error(400, error!);
+        var body = await ReadJsonBodyAsync(c.Request);
+        if (!body.Ok) return Error(400, "Invalid JSON content.");
         var client = Client(c);
         string id;
         try
         {
-            id = await client.ScheduleNewOrchestrationInstanceAsync(functionName, json is null ? null : new RawJson(json),
-                new StartOrchestrationOptions(string.IsNullOrEmpty(instanceId) ? null : instanceId));
+            id = await client.ScheduleNewOrchestrationInstanceAsync(functionName, body.Json is null ? null : new Client.FleetDurableTaskClient.RawInput(body.Json),
+                new StartOrchestrationOptions(string.IsNullOrEmpty(instanceId) ? null : Uri.UnescapeDataString(instanceId)), c.RequestAborted);
         }
-        catch (OrchestrationAlreadyExistsException ex)
+        catch (global::DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException ex)
         {
             return Error(409, ex.Message);
         }
@@ -80,10 +78,10 @@ public static class DurableHttpApi
         {
             return Error(400, ex.Message);
         }
-        if (timeout is > 0)
+        if (timeout is { } wait && wait > TimeSpan.Zero)
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted);
-            cts.CancelAfter(TimeSpan.FromSeconds(timeout.Value));
+            cts.CancelAfter(wait);
             try
             {
                 var done = await client.WaitForInstanceCompletionAsync(id, true, cts.Token);
@@ -96,16 +94,17 @@ public static class DurableHttpApi
         return client.CreateCheckStatusResponse(c.Request, id);
     }
 
-    private static async Task<IResult> GetStatusAsync(HttpContext c, string instanceId, bool? showHistory, bool? showHistoryOutput,
-        bool? showInput, bool? returnInternalServerErrorOnFailure)
+    private static async Task<IResult> GetStatusAsync(HttpContext c, string instanceId)
     {
+        instanceId = Uri.UnescapeDataString(instanceId);
+        var q = c.Request.Query;
         var client = Client(c);
         var m = await client.GetInstanceAsync(instanceId, true, c.RequestAborted);
-        if (m is null) return Error(404, $"No instance with ID '{instanceId}' found.");
+        if (m is null) return NotFound(instanceId);
         JsonArray? history = null;
-        if (showHistory == true) history = HistoryJson(await client.GetHistoryAsync(instanceId, c.RequestAborted), showHistoryOutput == true);
+        if (Flag(q, "showHistory") == true) history = DurableHistoryJson.Of(await client.GetOrchestrationHistoryAsync(instanceId, c.RequestAborted), Flag(q, "showHistoryOutput") == true);
         string location = $"{c.Request.Scheme}://{c.Request.Host}{c.Request.PathBase}{c.Request.Path}{c.Request.QueryString}";
-        return StatusResult(m, showInput != false, history, location, returnInternalServerErrorOnFailure == true);
+        return StatusResult(m, Flag(q, "showInput") != false, history, location, Flag(q, "returnInternalServerErrorOnFailure") == true);
     }
 
     private static IResult StatusResult(OrchestrationMetadata m, bool showInput, JsonArray? history, string? location, bool internalErrorOnFailure)
@@ -113,8 +112,7 @@ public static class DurableHttpApi
         var body = ToStatusJson(m, showInput, history).ToJsonString();
         int status = m.RuntimeStatus switch
         {
-            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended
-                or OrchestrationRuntimeStatus.ContinuedAsNew => 202,
+            OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended => 202,
             OrchestrationRuntimeStatus.Failed when internalErrorOnFailure => 500,
             _ => 200,
         };
@@ -142,158 +140,132 @@ public static class DurableHttpApi
             ["name"] = m.Name,
             ["instanceId"] = m.InstanceId,
             ["runtimeStatus"] = m.RuntimeStatus.ToString(),
-            ["input"] = showInput ? Parse(m.SerializedInput) : null,
-            ["customStatus"] = Parse(m.SerializedCustomStatus),
+            ["input"] = showInput ? DurableHistoryJson.Parse(m.SerializedInput) : null,
+            ["customStatus"] = DurableHistoryJson.Parse(m.SerializedCustomStatus),
             ["output"] = m.RuntimeStatus == OrchestrationRuntimeStatus.Failed && m.FailureDetails is { } f
                 ? JsonValue.Create($"Orchestrator function '{m.Name}' failed: {f.ErrorMessage}")
-                : Parse(m.SerializedOutput),
-            ["createdTime"] = Time(m.CreatedAt.UtcDateTime),
-            ["lastUpdatedTime"] = Time(m.LastUpdatedAt.UtcDateTime),
+                : DurableHistoryJson.Parse(m.SerializedOutput),
+            ["createdTime"] = DurableHistoryJson.Time(m.CreatedAt.UtcDateTime),
+            ["lastUpdatedTime"] = DurableHistoryJson.Time(m.LastUpdatedAt.UtcDateTime),
         };
         if (history is not null) o["historyEvents"] = history;
         return o;
     }
 
-    private static JsonNode? Parse(string? json)
+    private static async Task<IResult> ListAsync(HttpContext c)
     {
-        if (string.IsNullOrEmpty(json)) return null;
-        try { return JsonNode.Parse(json); } catch (JsonException) { return JsonValue.Create(json); }
-    }
-
-    private static string Time(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>History as Durable Functions shows it: scheduling rows are folded into their completions (FunctionName, ScheduledTime).</summary>
-    private static JsonArray HistoryJson(IReadOnlyList<HistoryEvent> events, bool showOutput)
-    {
-        var scheduled = events.Where(e => e.EventId >= 0).GroupBy(e => e.EventId).ToDictionary(g => g.Key, g => g.First());
-        var result = new JsonArray();
-        foreach (var e in events)
-        {
-            if (e.EventType is EventType.OrchestratorStarted or EventType.TaskScheduled or EventType.SubOrchestrationInstanceCreated) continue;
-            var o = new JsonObject { ["EventType"] = e.EventType.ToString() };
-            switch (e.EventType)
-            {
-                case EventType.ExecutionStarted:
-                    o["FunctionName"] = e.Name;
-                    break;
-                case EventType.TaskCompleted or EventType.TaskFailed or EventType.SubOrchestrationInstanceCompleted or EventType.SubOrchestrationInstanceFailed:
-                    if (scheduled.TryGetValue(e.TaskScheduledId, out var s))
-                    {
-                        o["FunctionName"] = s.Name;
-                        o["ScheduledTime"] = Time(s.Timestamp);
-                    }
-                    if (showOutput && e.Result is not null) o["Result"] = Parse(e.Result);
-                    if (e.FailureDetails is { } fd) o["Reason"] = fd.ErrorMessage;
-                    break;
-                case EventType.TimerCreated or EventType.TimerFired:
-                    if (e.FireAt is { } fire) o["FireAt"] = Time(fire);
-                    break;
-                case EventType.EventRaised or EventType.EventSent:
-                    o["Name"] = e.Name;
-                    if (showOutput && e.Input is not null) o["Input"] = Parse(e.Input);
-                    break;
-                case EventType.ExecutionCompleted:
-                    o["OrchestrationStatus"] = e.OrchestrationStatus;
-                    if (showOutput && e.Result is not null) o["Result"] = Parse(e.Result);
-                    if (e.FailureDetails is { } cf) o["Reason"] = cf.ErrorMessage;
-                    break;
-            }
-            o["Timestamp"] = Time(e.Timestamp);
-            result.Add(o);
-        }
-        return result;
-    }
-
-    private static async Task<IResult> ListAsync(HttpContext c, string? instanceIdPrefix, DateTime? createdTimeFrom, DateTime? createdTimeTo,
-        string? runtimeStatus, bool? showInput, int? top)
-    {
-        List<OrchestrationRuntimeStatus>? statuses = null;
-        if (!string.IsNullOrWhiteSpace(runtimeStatus))
-        {
-            statuses = new();
-            foreach (var s in runtimeStatus.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, true, out var parsed)) return Error(400, $"Unknown runtimeStatus '{s}'.");
-                statuses.Add(parsed);
-            }
-        }
+        var q = c.Request.Query;
         string? token = c.Request.Headers["x-ms-continuation-token"].FirstOrDefault();
+        int top = Int(q, "top") is int t and > 0 ? t : OrchestrationQuery.DefaultPageSize;
         var query = new OrchestrationQuery
         {
-            InstanceIdPrefix = instanceIdPrefix,
-            CreatedFrom = createdTimeFrom is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f.ToUniversalTime(), DateTimeKind.Utc)) : null,
-            CreatedTo = createdTimeTo is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : null,
-            Statuses = statuses,
-            PageSize = top is > 0 ? top.Value : OrchestrationQuery.DefaultPageSize,
+            InstanceIdPrefix = q["instanceIdPrefix"].FirstOrDefault(),
+            CreatedFrom = Time(q, "createdTimeFrom"),
+            CreatedTo = Time(q, "createdTimeTo"),
+            Statuses = Statuses(q),
+            PageSize = Math.Min(top, 1000),
             FetchInputsAndOutputs = true,
             ContinuationToken = string.IsNullOrEmpty(token) ? null : token,
         };
-        var pages = Client(c).GetAllInstancesAsync(query).AsPages(query.ContinuationToken, query.PageSize);
-        await foreach (var page in pages.WithCancellation(c.RequestAborted))
+        bool showInput = Flag(q, "showInput") != false;
+        try
         {
-            // One page per request; the next one is asked for with the token.
-            if (page.ContinuationToken is not null) c.Response.Headers["x-ms-continuation-token"] = page.ContinuationToken;
-            var array = new JsonArray(page.Values.Select(m => (JsonNode)ToStatusJson(m, showInput != false, null)).ToArray());
-            return new RawJsonResult(array.ToJsonString(), 200);
+            await foreach (var page in Client(c).GetAllInstancesAsync(query).AsPages(query.ContinuationToken, query.PageSize).WithCancellation(c.RequestAborted))
+            {
+                // One page per request; the next one is asked for with the token.
+                if (page.ContinuationToken is not null) c.Response.Headers["x-ms-continuation-token"] = page.ContinuationToken;
+                var array = new JsonArray(page.Values.Select(m => (JsonNode)ToStatusJson(m, showInput, null)).ToArray());
+                return new RawJsonResult(array.ToJsonString(), 200);
+            }
+        }
+        catch (Exception ex) when (query.ContinuationToken is not null && IsBadToken(ex))
+        {
+            return Error(400, "The x-ms-continuation-token header is not a continuation token this API returned.");
         }
         return new RawJsonResult("[]", 200);
     }
 
+    private static bool IsBadToken(Exception ex) => ex is FormatException or ArgumentException or JsonException or Newtonsoft.Json.JsonException
+        || ex is Azure.RequestFailedException { Status: 400 } || ex.InnerException is { } inner && IsBadToken(inner);
+
     private static async Task<IResult> PurgeOneAsync(HttpContext c, string instanceId)
     {
-        var r = await Client(c).PurgeInstanceAsync(instanceId, c.RequestAborted);
-        return r.PurgedInstanceCount == 0 ? Error(404, $"No finished instance with ID '{instanceId}' found.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount }, WireJson);
+        instanceId = Uri.UnescapeDataString(instanceId);
+        var client = Client(c);
+        var m = await client.GetInstanceAsync(instanceId, false, c.RequestAborted);
+        if (m is null) return NotFound(instanceId);
+        if (!m.IsCompleted) return Error(412, $"The instance '{instanceId}' is {m.RuntimeStatus}: only finished instances can be purged; terminate it first.");
+        var r = await client.PurgeInstanceAsync(instanceId, cancellation: c.RequestAborted);
+        return r.PurgedInstanceCount == 0 ? NotFound(instanceId) : Results.Json(new { instancesDeleted = r.PurgedInstanceCount }, WireJson);
     }
 
-    private static async Task<IResult> PurgeManyAsync(HttpContext c, DateTime? createdTimeFrom, DateTime? createdTimeTo, string? runtimeStatus)
+    private static async Task<IResult> PurgeManyAsync(HttpContext c)
     {
-        if (createdTimeFrom is null) return Error(400, "The createdTimeFrom parameter is required.");
-        List<OrchestrationRuntimeStatus>? statuses = null;
-        if (!string.IsNullOrWhiteSpace(runtimeStatus))
-        {
-            statuses = new();
-            foreach (var s in runtimeStatus.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, true, out var parsed)) return Error(400, $"Unknown runtimeStatus '{s}'.");
-                statuses.Add(parsed);
-            }
-        }
-        var r = await Client(c).PurgeAllInstancesAsync(new PurgeInstancesFilter(
-            new DateTimeOffset(DateTime.SpecifyKind(createdTimeFrom.Value.ToUniversalTime(), DateTimeKind.Utc)),
-            createdTimeTo is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : null, statuses), c.RequestAborted);
+        var q = c.Request.Query;
+        if (Time(q, "createdTimeFrom") is not { } from) return Error(400, "The createdTimeFrom parameter is required.");
+        var r = await Client(c).PurgeAllInstancesAsync(new PurgeInstancesFilter(from, Time(q, "createdTimeTo"), Statuses(q)), c.RequestAborted);
         return r.PurgedInstanceCount == 0 ? Error(404, "No instances matched.") : Results.Json(new { instancesDeleted = r.PurgedInstanceCount }, WireJson);
     }
 
     private static async Task<IResult> RaiseEventAsync(HttpContext c, string instanceId, string eventName)
     {
-        var (ok, json) = await ReadJsonBodyAsync(c.Request);
-        if (!ok) return Error(400, "Only application/json request content is supported.");
-        return await ControlAsync(c, instanceId, (cl, id) => cl.RaiseEventAsync(id, eventName, json is null ? null : new RawJson(json)));
+        instanceId = Uri.UnescapeDataString(instanceId);
+        var client = Client(c);
+        // The instance's state is checked before the body, as Durable Functions does.
+        var m = await client.GetInstanceAsync(instanceId, false, c.RequestAborted);
+        if (m is null) return NotFound(instanceId);
+        if (m.IsCompleted) return Error(410, $"The instance '{instanceId}' is already {m.RuntimeStatus}.");
+        if (!IsJsonContentType(c.Request.ContentType)) return Error(400, "Invalid JSON content.");
+        var body = await ReadJsonBodyAsync(c.Request);
+        if (!body.Ok) return Error(400, "Invalid JSON content.");
+        await client.RaiseEventAsync(instanceId, eventName, body.Json is null ? null : new Client.FleetDurableTaskClient.RawInput(body.Json), c.RequestAborted);
+        return Results.StatusCode(202);
     }
 
     private static async Task<IResult> ControlAsync(HttpContext c, string instanceId, Func<DurableTaskClient, string, Task> action)
     {
+        instanceId = Uri.UnescapeDataString(instanceId);
         var client = Client(c);
         var m = await client.GetInstanceAsync(instanceId, false, c.RequestAborted);
-        if (m is null) return Error(404, $"No instance with ID '{instanceId}' found.");
+        if (m is null) return NotFound(instanceId);
         if (m.IsCompleted) return Error(410, $"The instance '{instanceId}' is already {m.RuntimeStatus}.");
         await action(client, instanceId);
         return Results.StatusCode(202);
     }
 
-    private static async Task<IResult> RestartAsync(HttpContext c, string instanceId, bool? restartWithNewInstanceId)
+    private static async Task<IResult> RestartAsync(HttpContext c, string instanceId)
     {
+        instanceId = Uri.UnescapeDataString(instanceId);
         var client = Client(c);
         var m = await client.GetInstanceAsync(instanceId, false, c.RequestAborted);
-        if (m is null) return Error(404, $"No instance with ID '{instanceId}' found.");
+        if (m is null) return NotFound(instanceId);
         try
         {
-            string id = await client.RestartAsync(instanceId, restartWithNewInstanceId == true, c.RequestAborted);
+            string id = await client.RestartAsync(instanceId, Flag(c.Request.Query, "restartWithNewInstanceId") == true, c.RequestAborted);
             return client.CreateCheckStatusResponse(c.Request, id);
         }
-        catch (OrchestrationAlreadyExistsException ex)
+        catch (Exception ex) when (ex is global::DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException or InvalidOperationException)
         {
             return Error(409, ex.Message);
         }
+    }
+
+    private static async Task<IResult> RewindAsync(HttpContext c, string instanceId, string? reason)
+    {
+        instanceId = Uri.UnescapeDataString(instanceId);
+        var client = Client(c);
+        var m = await client.GetInstanceAsync(instanceId, false, c.RequestAborted);
+        if (m is null) return NotFound(instanceId);
+        if (m.RuntimeStatus != OrchestrationRuntimeStatus.Failed)
+            return Error(412, $"The instance '{instanceId}' is {m.RuntimeStatus}: only failed instances can be rewound.");
+        try
+        {
+            await client.RewindInstanceAsync(instanceId, reason ?? "", c.RequestAborted);
+        }
+        catch (NotSupportedException ex)
+        {
+            return Error(501, ex.Message);
+        }
+        return Results.StatusCode(202);
     }
 }

@@ -1,7 +1,6 @@
-using System.Text.Json.Nodes;
-using Fleet.Durable.Client;
 using Fleet.Durable.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
 
 namespace Fleet.Durable.Client;
 
@@ -59,7 +58,7 @@ public static class DurableTaskClientHttpExtensions
         OrchestrationMetadata? done = null;
         try
         {
-            done = await client.WaitForInstanceCompletionAsync(instanceId, true, cts.Token);
+            done = await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
         }
         catch (OperationCanceledException) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
         {
