@@ -1,5 +1,6 @@
-using Fleet.Durable.Client;
 using Fleet.Durable.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -39,8 +40,8 @@ public abstract class DurableFixture : IAsyncLifetime
             builder.Logging.AddProvider(new FileLoggerProvider(logFile)).SetMinimumLevel(LogLevel.Debug);
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddFleetDurableTask(builder.Configuration, TestTasks.Register);
-        builder.Services.AddDurableTasks(r => r.AddAllTasksFrom(typeof(GreetingOrchestrator).Assembly));
+        builder.Services.AddFleetDurableTask(builder.Configuration);
+        builder.Services.AddDurableTaskWorker(b => b.AddTasks(TestTasks.Register));
         App = builder.Build();
         App.MapDurableTaskHttpApi();
         await App.StartAsync();
@@ -53,21 +54,35 @@ public abstract class DurableFixture : IAsyncLifetime
 
 public sealed class InMemoryFixture : DurableFixture
 {
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Durable:Backend"] = "InMemory";
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Durable:Provider"] = "InMemory";
 }
 
-public sealed class AzuriteFixture : DurableFixture
+/// <summary>Fleet's provider on Azurite.</summary>
+public class AzuriteFixture : DurableFixture
 {
+    protected virtual string Provider => "Fleet";
+
     protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["AzureWebJobsStorage"] = StorageConnection();
+        settings["Durable:Provider"] = Provider;
+    }
+
+    public static string StorageConnection()
     {
         string? cs = Environment.GetEnvironmentVariable("AzureWebJobsStorage");
         if (string.IsNullOrEmpty(cs))
             throw new InvalidOperationException(
-                "Environment variable AzureWebJobsStorage is not set: the Azure Storage backend tests need Azurite. " +
+                "Environment variable AzureWebJobsStorage is not set: the Azure Storage provider tests need Azurite. " +
                 "Start it with infra/peers/start-all.sh and source its peers.env, then run the tests again.");
-        settings["AzureWebJobsStorage"] = cs;
-        settings["Durable:Backend"] = "AzureStorage";
+        return cs;
     }
+}
+
+/// <summary>The stock DurableTask.AzureStorage provider on Azurite.</summary>
+public sealed class StockFixture : AzuriteFixture
+{
+    protected override string Provider => "AzureStorage";
 }
 
 /// <summary>Appends log lines to a file (test diagnostics only).</summary>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Fleet.Durable.Worker;
+using Microsoft.DurableTask;
 
 namespace Fleet.Durable.Tests;
 
@@ -56,7 +56,9 @@ public static class TestTasks
                 HandleFailure = f => f.IsCausedBy<TimeoutException>(),
             })));
 
-        r.AddOrchestratorFunc<string, string>("FailingChild", (ctx, _) => throw new InvalidOperationException("child broke"));
+        r.AddOrchestratorFunc<string, int>("CallAlwaysFails", async (ctx, key) => await ctx.CallActivityAsync<int>("AlwaysFails", key));
+
+        r.AddOrchestratorFunc<string, string>("FailingChild", Task<string> (ctx, _) => throw new InvalidOperationException("child broke"));
         r.AddOrchestratorFunc<string, string>("GoodChild", async (ctx, name) => await ctx.CallActivityAsync<string>("Hello", name) + $" from {ctx.Parent?.InstanceId}");
         r.AddOrchestratorFunc<string, string>("Parent", async (ctx, _) =>
         {
@@ -167,13 +169,16 @@ public static class TestTasks
             ctx.SetCustomStatus(new { length = fromActivity.Length });
             return fromActivity;
         });
+
+        r.AddOrchestrator<GreetingOrchestrator>();
+        r.AddActivity<GreetActivity>();
     }
 
     private static void LogInformationSafe(this Microsoft.Extensions.Logging.ILogger logger, string message)
         => Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger, message);
 }
 
-/// <summary>A class-based orchestrator registered by assembly scanning.</summary>
+/// <summary>A class-based orchestrator registered by type, under its attribute's name.</summary>
 [DurableTask("Greeting")]
 public sealed class GreetingOrchestrator : TaskOrchestrator<string, string>
 {
@@ -181,7 +186,7 @@ public sealed class GreetingOrchestrator : TaskOrchestrator<string, string>
         => await context.CallActivityAsync<string>(nameof(GreetActivity), input);
 }
 
-/// <summary>A class-based activity registered by assembly scanning (under its class name).</summary>
+/// <summary>A class-based activity registered by type (under its class name).</summary>
 public sealed class GreetActivity : TaskActivity<string, string>
 {
     public override Task<string> RunAsync(TaskActivityContext context, string input) => Task.FromResult($"Greetings, {input} ({context.Name})");

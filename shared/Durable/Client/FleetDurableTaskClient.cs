@@ -4,7 +4,6 @@ using Fleet.Durable.Hosting;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Newtonsoft.Json;
 using CoreQuery = DurableTask.Core.Query.OrchestrationQuery;
 using CorePurgeResult = DurableTask.Core.PurgeResult;
 
@@ -85,7 +84,11 @@ public sealed class FleetDurableTaskClient : DurableTaskClient
             return record is null ? null : ToMetadata(record.ToState(), getInputsAndOutputs);
         }
         var states = await _hub.Client.GetOrchestrationStateAsync(instanceId, false);
-        return states.FirstOrDefault() is { } state ? ToMetadata(state, getInputsAndOutputs) : null;
+        if (states.FirstOrDefault() is not { } state) return null;
+        // The stock provider keeps a failure's details only in history.
+        if (state.OrchestrationStatus == OrchestrationStatus.Failed && state.FailureDetails is null)
+            state.FailureDetails = (await GetOrchestrationHistoryAsync(instanceId, cancellation)).OfType<ExecutionCompletedEvent>().LastOrDefault()?.FailureDetails;
+        return ToMetadata(state, getInputsAndOutputs);
     }
 
     /// <inheritdoc />
@@ -169,8 +172,7 @@ public sealed class FleetDurableTaskClient : DurableTaskClient
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
         if (_hub.Fleet is { } fleet) return await fleet.GetHistoryEventsAsync(instanceId);
-        string json = await _hub.Client.GetOrchestrationHistoryAsync(instanceId, null);
-        return JsonConvert.DeserializeObject<List<HistoryEvent>>(json, new JsonSerializerSettings { TypeNameHandling = TypeNameHandling.Auto }) ?? [];
+        return StockHistory.Parse(await _hub.Client.GetOrchestrationHistoryAsync(instanceId, null));
     }
 
     /// <inheritdoc />

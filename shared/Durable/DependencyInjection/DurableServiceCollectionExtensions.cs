@@ -38,6 +38,9 @@ public static class DurableServiceCollectionExtensions
         services.TryAddSingleton<DataConverter>(new JsonDataConverter(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
         services.AddSingleton(sp => DurableTaskHub.Create(sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
         services.AddDurableTaskWorker(b => b.UseBuildTarget<FleetDurableTaskWorker>());
+        // Long timers are chained below the provider's limit (queue visibility is at most 7 days).
+        services.AddOptions<DurableTaskWorkerOptions>(Options.Options.DefaultName)
+            .Configure<IOptions<DurableTaskOptions>>((w, o) => w.MaximumTimerInterval = o.Value.MaximumTimerInterval);
         services.AddOptions<DurableTaskClientOptions>(Options.Options.DefaultName)
             .Configure<DataConverter>((o, converter) => o.DataConverter = converter);
         services.AddDurableTaskClient(b => b.UseBuildTarget<FleetDurableTaskClient>().RegisterDirectly());

@@ -74,6 +74,8 @@ public sealed class DurableTaskHub : IDisposable
             LeaseRenewInterval = options.PartitionLeaseRenewInterval,
             // Several hosts of one app share the hub; the app lease would let only one of them work at a time.
             UseAppLease = false,
+            // A start under the id of an active instance is refused, as on Fleet's provider.
+            ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggerFactory,
         });
         var notifier = new InstanceNotifier();

@@ -41,7 +41,18 @@ internal sealed class RegisteredOrchestration(string name, IDurableTaskFactory f
         ? shims.CreateOrchestration(new TaskName(name), orchestrator, Parent)
         : throw new InvalidOperationException($"No orchestrator named '{name}' is registered.");
 
-    public override Task<string> Execute(OrchestrationContext context, string input) => Inner.Execute(context, input);
+    // A missing orchestrator is the instance's failure (a faulted task), not an error of the dispatcher, which would retry it.
+    public override Task<string> Execute(OrchestrationContext context, string input)
+    {
+        try
+        {
+            return Inner.Execute(context, input);
+        }
+        catch (InvalidOperationException ex) when (_inner is null)
+        {
+            return Task.FromException<string>(ex);
+        }
+    }
 
     // The shim reports the JSON literal "null" when no custom status was set; the instance has none.
     public override string? GetStatus() => _inner?.GetStatus() is { } status && status != "null" ? status : null;
