@@ -28,6 +28,9 @@ public sealed class FleetDurableTaskClient : DurableTaskClient
         _converter = options.Get(name).DataConverter;
     }
 
+    /// <summary>Gets the name of the task hub this client talks to.</summary>
+    public string TaskHubName => _hub.Options.HubName;
+
     /// <inheritdoc />
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(TaskName orchestratorName, object? input = null,
         StartOrchestrationOptions? options = null, CancellationToken cancellation = default)

@@ -18,7 +18,8 @@ public static class DurableTaskClientHttpExtensions
     {
         string root = $"{request.Scheme}://{request.Host}{request.PathBase}{BasePath}";
         string instance = $"{root}/instances/{Uri.EscapeDataString(instanceId)}";
-        string query = $"taskHub={Uri.EscapeDataString(client.Name)}&connection=Storage";
+        string hub = client is FleetDurableTaskClient fleet ? fleet.TaskHubName : client.Name;
+        string query = $"taskHub={Uri.EscapeDataString(hub)}&connection=Storage";
         if (request.Query.TryGetValue("code", out var code) && !string.IsNullOrEmpty(code)) query += $"&code={Uri.EscapeDataString(code!)}";
         return new HttpManagementPayload
         {

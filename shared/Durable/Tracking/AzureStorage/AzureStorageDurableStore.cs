@@ -171,7 +171,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
     {
         var rows = new List<TableEntity>();
         TableEntity? sentinel = null;
-        await foreach (var e in _history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), cancellationToken: ct))
+        await foreach (var e in _history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Escape(instanceId)}"), cancellationToken: ct))
         {
             if (e.RowKey == SentinelRowKey) sentinel = e;
             else rows.Add(e);
@@ -210,7 +210,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             string rowKey = (existingCount + i).ToString("X16");
             var e = newEvents[i].Event;
             string json = MessageCodec.EncodeEvent(e);
-            var row = new TableEntity(instanceId, rowKey)
+            var row = new TableEntity(TableKeys.Escape(instanceId), rowKey)
             {
                 ["ExecutionId"] = executionId,
                 ["EventType"] = e.EventType.ToString(),
@@ -236,7 +236,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             }
             bool last = index >= rows.Count;
             int visible = last ? total : existingCount;
-            var sentinel = new TableEntity(instanceId, SentinelRowKey) { ["ExecutionId"] = last ? executionId : executionId, ["Count"] = visible };
+            var sentinel = new TableEntity(TableKeys.Escape(instanceId), SentinelRowKey) { ["ExecutionId"] = last ? executionId : executionId, ["Count"] = visible };
             var actions = batch.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)).ToList();
             actions.Add(current is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, sentinel)
@@ -247,7 +247,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
                 current = response.Value[actions.Count - 1].Headers.ETag?.ToString();
                 if (current is null)
                 {
-                    var fresh = await _history.GetEntityAsync<TableEntity>(instanceId, SentinelRowKey, cancellationToken: ct);
+                    var fresh = await _history.GetEntityAsync<TableEntity>(TableKeys.Escape(instanceId), SentinelRowKey, cancellationToken: ct);
                     current = fresh.Value.ETag.ToString();
                 }
             }
@@ -263,7 +263,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
     {
         try
         {
-            var r = await _history.UpdateEntityAsync(new TableEntity(instanceId, SentinelRowKey) { ["ExecutionId"] = executionId, ["Count"] = count },
+            var r = await _history.UpdateEntityAsync(new TableEntity(TableKeys.Escape(instanceId), SentinelRowKey) { ["ExecutionId"] = executionId, ["Count"] = count },
                 new ETag(etag), TableUpdateMode.Replace, ct);
             return r.Headers.ETag?.ToString();
         }
@@ -275,7 +275,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
 
     public async Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct)
     {
-        var r = await _instances.GetEntityIfExistsAsync<TableEntity>(instanceId, "", cancellationToken: ct);
+        var r = await _instances.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(instanceId), "", cancellationToken: ct);
         return r.HasValue ? await ToRecordAsync(r.Value!, withPayloads, ct) : null;
     }
 
@@ -286,7 +286,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         string? failure = e.GetString("FailureDetails");
         return new InstanceRecord
         {
-            InstanceId = e.PartitionKey,
+            InstanceId = TableKeys.Unescape(e.PartitionKey),
             Name = e.GetString("Name") ?? "",
             ExecutionId = e.GetString("ExecutionId"),
             Version = e.GetString("Version"),
@@ -305,7 +305,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
 
     private async Task<TableEntity> ToEntityAsync(InstanceRecord r, CancellationToken ct)
     {
-        var e = new TableEntity(r.InstanceId, "")
+        var e = new TableEntity(TableKeys.Escape(r.InstanceId), "")
         {
             ["Name"] = r.Name,
             ["ExecutionId"] = r.ExecutionId,
@@ -349,7 +349,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         catch (RequestFailedException x) when (x.Status == 409)
         {
         }
-        var existing = await _instances.GetEntityIfExistsAsync<TableEntity>(record.InstanceId, "", cancellationToken: ct);
+        var existing = await _instances.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(record.InstanceId), "", cancellationToken: ct);
         if (existing.HasValue)
         {
             var old = await ToRecordAsync(existing.Value!, false, ct);
@@ -374,8 +374,9 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         var parts = new List<string> { "RowKey eq ''" };
         if (!string.IsNullOrEmpty(filter.Prefix))
         {
-            string upper = filter.Prefix[..^1] + (char)(filter.Prefix[^1] + 1);
-            parts.Add(TableClient.CreateQueryFilter($"PartitionKey ge {filter.Prefix} and PartitionKey lt {upper}"));
+            string prefix = TableKeys.Escape(filter.Prefix);
+            string upper = prefix[..^1] + (char)(prefix[^1] + 1);
+            parts.Add(TableClient.CreateQueryFilter($"PartitionKey ge {prefix} and PartitionKey lt {upper}"));
         }
         if (filter.CreatedFrom is { } from) parts.Add(TableClient.CreateQueryFilter($"CreatedTime ge {Utc(from)}"));
         if (filter.CreatedTo is { } to) parts.Add(TableClient.CreateQueryFilter($"CreatedTime le {Utc(to)}"));
@@ -406,7 +407,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         foreach (var message in item.Messages)
         {
             string json = MessageCodec.Encode([message]);
-            var e = new TableEntity(message.InstanceId, message.MessageId)
+            var e = new TableEntity(TableKeys.Escape(message.InstanceId), message.MessageId)
             {
                 ["EventType"] = message.Event.EventType.ToString(),
                 ["Queue"] = item.Partition < 0 ? _names.WorkItemQueue : _names.ControlQueue(item.Partition),
@@ -423,14 +424,14 @@ internal sealed class AzureStorageDurableStore : IDurableStore
     {
         bool existed = false;
         var keys = new List<TableEntity>();
-        await foreach (var e in _history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        await foreach (var e in _history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Escape(instanceId)}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct))
             keys.Add(e);
         foreach (var chunk in keys.Chunk(100))
         {
             await _history.SubmitTransactionAsync(chunk.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, k, ETag.All)), ct);
             existed = true;
         }
-        var r = await _instances.DeleteEntityAsync(instanceId, "", ETag.All, ct);
+        var r = await _instances.DeleteEntityAsync(TableKeys.Escape(instanceId), "", ETag.All, ct);
         existed |= r.Status != 404;
         await _blobs.DeleteInstanceAsync(instanceId, ct);
         return existed;
