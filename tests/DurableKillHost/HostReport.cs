@@ -1,5 +1,6 @@
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
+using Fleet.Durable.Hosting;
+using Fleet.Durable.Monitoring;
+using Fleet.Durable.Partitioning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -36,14 +37,20 @@ internal static class HostReport
         }
     }
 
-    /// <summary>The partition manager is internal to the engine: its OwnedPartitions is read by reflection, so the engine
-    /// needs no hook for this test host.</summary>
+    /// <summary>The control-queue partitions this host owns: Fleet's blob-lease manager, or the stock provider's control queues.</summary>
     private static Func<string> OwnedPartitions(IServiceProvider services)
     {
-        var type = typeof(DurableTaskClient).Assembly.GetType("Fleet.Durable.Runtime.IPartitionManager", throwOnError: true)!;
-        object manager = services.GetRequiredService(type);
-        var property = manager.GetType().GetProperty("OwnedPartitions")
-            ?? throw new InvalidOperationException($"{manager.GetType()} has no OwnedPartitions: update DurableKillHost.");
-        return () => string.Join(',', ((IEnumerable<int>)property.GetValue(manager)!).Order());
+        var hub = services.GetRequiredService<DurableTaskHub>();
+        if (hub.Fleet is { } fleet)
+        {
+            var leases = (BlobLeasePartitionManager)fleet.Partitions;
+            return () => string.Join(',', leases.OwnedPartitions.Order());
+        }
+        // The stock provider keeps its owned control queues internal: read them by reflection (a test host only).
+        var stock = hub.Stock!;
+        var property = stock.GetType().GetProperty("OwnedControlQueues", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+            ?? throw new InvalidOperationException("AzureStorageOrchestrationService has no OwnedControlQueues: update DurableKillHost.");
+        return () => string.Join(',', ((System.Collections.IEnumerable)property.GetValue(stock)!).Cast<object>()
+            .Select(q => (string)q.GetType().GetProperty("Name")!.GetValue(q)!).Select(n => int.Parse(n[(n.LastIndexOf('-') + 1)..])).Order());
     }
 }

@@ -1,4 +1,4 @@
-using Fleet.Durable.Worker;
+using Microsoft.DurableTask;
 
 namespace Fleet.Durable.KillHost;
 
@@ -27,7 +27,7 @@ internal static class HostTasks
             System.Diagnostics.Process.GetCurrentProcess().Kill();
             return "unreachable";
         });
-        r.AddOrchestratorFunc<string, string>("PoisonVictim", (ctx, x) => ctx.CallActivityAsync<string>("CrashHost", x));
+        r.AddOrchestratorFunc<string, string>("PoisonVictim", async (ctx, x) => await ctx.CallActivityAsync<string>("CrashHost", x));
 
         r.AddActivityFunc<ChainStep, long>("ChainStep", (ctx, s) =>
         {

@@ -1,7 +1,9 @@
-// A minimal durable host that tests run as a separate process: usage `DurableKillHost <hub> [--name A] [--partitions N] [--max-dequeue N]`,
+// A minimal durable host that tests run as a separate process: usage
+// `DurableKillHost <hub> [--name A] [--partitions N] [--max-dequeue N] [--provider Fleet|AzureStorage]`,
 // storage from AzureWebJobsStorage. Without --name it is the kill test's host (SIGKILLed and restarted); with --name it is
 // one of several peers on the hub, which also reports its partitions. Stdout lines are described in HostReport.
 using Fleet.Durable.KillHost;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +17,7 @@ var settings = new Dictionary<string, string?>
 {
     ["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("AzureWebJobsStorage"),
     ["Durable:HubName"] = hub,
+    ["Durable:Provider"] = Option("--provider") ?? "Fleet",
     ["Durable:PartitionCount"] = Option("--partitions") ?? (peer ? "4" : "2"),
     ["Durable:MaxQueuePollingInterval"] = "00:00:00.500",
     // The shortest lease blobs allow, so a restarted host takes over the dead one's partitions soon.
@@ -30,7 +33,8 @@ var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Configuration.Sources.Clear();
 builder.Configuration.AddInMemoryCollection(settings);
-builder.Services.AddFleetDurableTask(builder.Configuration, HostTasks.Register);
+builder.Services.AddFleetDurableTask(builder.Configuration);
+builder.Services.AddDurableTaskWorker(b => b.AddTasks(HostTasks.Register));
 using var host = builder.Build();
 await host.StartAsync();
 HostReport.Line("ready");

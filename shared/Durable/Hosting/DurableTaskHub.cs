@@ -57,12 +57,13 @@ public sealed class DurableTaskHub : IDisposable
         options.Validate();
         if (options.Provider != DurableProvider.AzureStorage)
         {
-            var fleet = new FleetOrchestrationService(options, loggerFactory);
-            return new DurableTaskHub(options, fleet, fleet, fleet, fleet, fleet.Notifier, fleet, null);
+            return ForFleet(new FleetOrchestrationService(options, loggerFactory));
         }
         var stock = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.HubName,
+            // Its default is the machine name: two hosts on one machine would each take every partition as its own.
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}",
             StorageAccountClientProvider = new StorageAccountClientProvider(options.StorageConnectionString),
             PartitionCount = options.PartitionCount,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
@@ -72,6 +73,7 @@ public sealed class DurableTaskHub : IDisposable
             WorkItemQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             LeaseInterval = options.PartitionLeaseDuration,
             LeaseRenewInterval = options.PartitionLeaseRenewInterval,
+            LeaseAcquireInterval = options.PartitionLeaseRenewInterval,
             // Several hosts of one app share the hub; the app lease would let only one of them work at a time.
             UseAppLease = false,
             // A start under the id of an active instance is refused, as on Fleet's provider.
@@ -82,6 +84,10 @@ public sealed class DurableTaskHub : IDisposable
         var notifying = new NotifyingOrchestrationService(stock, notifier);
         return new DurableTaskHub(options, notifying, stock, stock, stock, notifier, null, stock);
     }
+
+    /// <summary>A hub served by the given Fleet provider (tests wrap its store).</summary>
+    internal static DurableTaskHub ForFleet(FleetOrchestrationService fleet)
+        => new(fleet.Options, fleet, fleet, fleet, fleet, fleet.Notifier, fleet, null);
 
     /// <inheritdoc />
     public void Dispose()

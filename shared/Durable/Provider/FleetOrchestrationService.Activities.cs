@@ -65,15 +65,17 @@ public sealed partial class FleetOrchestrationService
             foreach (var item in batch)
             {
                 if (item.DequeueCount > _options.MaxDequeueCount) _ = ParkPoisonWorkItemAsync(item);
-                else StartActivityBatch(item);
+                else StartActivityBatch(item, reserved: false);
             }
         }
     }
 
-    private void StartActivityBatch(QueueItem item)
+    /// <param name="item">The work-item queue message.</param>
+    /// <param name="reserved">Whether its activities are already counted in the backlog (claimed by this host's own episode).</param>
+    private void StartActivityBatch(QueueItem item, bool reserved)
     {
         var batch = new ActivityBatch(item);
-        Interlocked.Add(ref _activityBacklog, item.Messages.Count);
+        if (!reserved) Interlocked.Add(ref _activityBacklog, item.Messages.Count);
         _ = KeepHiddenAsync(batch);
         for (int i = 0; i < item.Messages.Count; i++)
         {

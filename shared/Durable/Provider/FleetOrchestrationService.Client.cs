@@ -33,10 +33,19 @@ public sealed partial class FleetOrchestrationService
         }, dedupeStatuses ?? [], CancellationToken.None);
         _cache.TryRemove(instance.InstanceId, out _);
         var message = QueuedMessage.Of(creationMessage);
-        if (start.ScheduledStartTime is { } at && at > now)
-            await _store.SendAsync([message], false, at - now, null, CancellationToken.None);
-        else
-            await SendControlAsync([message], CancellationToken.None);
+        try
+        {
+            if (start.ScheduledStartTime is { } at && at > now)
+                await _store.SendAsync([message], false, at - now, null, CancellationToken.None);
+            else
+                await SendControlAsync([message], CancellationToken.None);
+        }
+        catch
+        {
+            // A start that was never sent leaves no Pending instance behind.
+            try { await _store.DeleteInstanceAsync(instance.InstanceId, CancellationToken.None); } catch { /* the row stays Pending; a retry replaces it */ }
+            throw;
+        }
         Notifier.Notify(instance.InstanceId);
     }
 

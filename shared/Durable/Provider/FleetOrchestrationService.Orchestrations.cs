@@ -220,7 +220,7 @@ public sealed partial class FleetOrchestrationService
         {
             // Claimed work items start only now, so their results cannot overtake the checkpoint that schedules them. They run even
             // if the checkpoint failed: activities are at least once, and results nobody scheduled are dropped.
-            foreach (var item in claimed) StartActivityBatch(item);
+            foreach (var item in claimed) StartActivityBatch(item, reserved: true);
         }
         if (etag is null)
         {
@@ -285,14 +285,16 @@ public sealed partial class FleetOrchestrationService
 
         async Task ClaimAsync(QueuedMessage[] chunk)
         {
+            // The reservation in the backlog is kept until the batch is started (after the checkpoint), so later chunks see it.
             QueueItem? item;
             try
             {
                 item = await _store.SendAsync(chunk, true, null, _options.MessageVisibilityTimeout, CancellationToken.None);
             }
-            finally
+            catch
             {
                 Interlocked.Add(ref _activityBacklog, -chunk.Length);
+                throw;
             }
             lock (claimed) claimed.Add(item!);
         }

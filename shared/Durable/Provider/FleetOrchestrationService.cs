@@ -88,7 +88,8 @@ public sealed partial class FleetOrchestrationService : IOrchestrationService, I
     public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) => false;
 
     /// <inheritdoc />
-    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => 1;
+    // The work item's messages come back after their own abandon delay; the dispatcher need not pause as well.
+    public int GetDelayInSecondsAfterOnProcessException(Exception exception) => 0;
 
     /// <inheritdoc />
     public int GetDelayInSecondsAfterOnFetchException(Exception exception) => 1;

@@ -1,6 +1,8 @@
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Worker;
+using Fleet.Durable.Hosting;
+using Fleet.Durable.Partitioning;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,7 +33,7 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromDays(3), o.MaximumTimerInterval);
         Assert.Equal(5, o.MaxDequeueCount);
         Assert.Equal(16, o.WorkItemBatchSize);
-        Assert.Equal(DurableBackend.AzureStorage, o.Backend);
+        Assert.Equal(DurableProvider.Fleet, o.Provider);
         Assert.Equal("UseDevelopmentStorage=true", o.StorageConnectionString);
     }
 
@@ -48,7 +50,7 @@ public sealed class OptionsTests
             ("extensions:durableTask:workItemBatchSize", "4"),
             ("Durable:HubName", "AppHub"),
             ("Durable:MaxQueuePollingInterval", "00:00:00.250"),
-            ("Durable:Backend", "InMemory"),
+            ("Durable:Provider", "InMemory"),
             ("AzureWebJobsStorage", "UseDevelopmentStorage=true;x=1")));
         Assert.Equal("AppHub", o.HubName);
         Assert.Equal(8, o.PartitionCount);
@@ -57,7 +59,7 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.MaxQueuePollingInterval);
         Assert.Equal(9, o.MaxDequeueCount);
         Assert.Equal(4, o.WorkItemBatchSize);
-        Assert.Equal(DurableBackend.InMemory, o.Backend);
+        Assert.Equal(DurableProvider.InMemory, o.Provider);
         Assert.Equal("UseDevelopmentStorage=true;x=1", o.StorageConnectionString);
     }
 
@@ -81,48 +83,47 @@ public sealed class OptionsTests
         Assert.Contains("workItemBatchSize", ex.Message);
     }
 
-    [Fact]
-    public void Registrations_from_every_AddDurableTasks_call_are_collected_and_one_client_is_registered()
+    [Theory]
+    [InlineData("AzureStorage", DurableProvider.AzureStorage)]
+    [InlineData("fleet", DurableProvider.Fleet)]
+    [InlineData("InMemory", DurableProvider.InMemory)]
+    public void The_provider_is_chosen_by_host_json_storageProvider_type_and_Durable_Provider_overrides_it(string type, DurableProvider expected)
     {
-        var services = new ServiceCollection();
-        services.AddDurableTasks(r => r.AddActivityFunc<int, int>("A", (_, x) => x));
-        services.AddFleetDurableTask(Config(("Durable:Backend", "InMemory")), r => r.AddOrchestratorFunc<int, int>("O", (_, x) => Task.FromResult(x)));
-        services.AddDurableTasks(r => r.AddActivityFunc<int, int>("B", (_, x) => x));
-        services.AddFleetDurableTask(Config(("Durable:Backend", "InMemory")));
-        var sp = services.BuildServiceProvider();
-        var registry = sp.GetRequiredService<DurableTaskRegistry>();
-        Assert.True(registry.Activities.ContainsKey("A") && registry.Activities.ContainsKey("B"));
-        Assert.True(registry.Orchestrators.ContainsKey("O"));
-        Assert.Single(sp.GetServices<DurableTaskClient>());
-        Assert.Single(sp.GetServices<IHostedService>());
-        Assert.Equal("FleetHub", sp.GetRequiredService<DurableTaskClient>().Name);
+        Assert.Equal(expected, Resolve(Config(("extensions:durableTask:storageProvider:type", type))).Provider);
+        Assert.Equal(DurableProvider.InMemory, Resolve(Config(("extensions:durableTask:storageProvider:type", type), ("Durable:Provider", "InMemory"))).Provider);
     }
 
     [Fact]
-    public void Duplicate_task_names_are_refused()
+    public void An_unknown_provider_is_refused_at_startup()
     {
-        var r = new DurableTaskRegistry().AddActivityFunc<int, int>("Same", (_, x) => x);
-        Assert.Throws<ArgumentException>(() => r.AddActivityFunc<int, int>("same", (_, x) => x));
+        var ex = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddFleetDurableTask(Config(("extensions:durableTask:storageProvider:type", "mssql"))));
+        Assert.Contains("mssql", ex.Message);
+    }
+
+    [Fact]
+    public void Tasks_from_every_AddDurableTaskWorker_call_are_collected_and_one_worker_and_one_client_are_registered()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r.AddActivityFunc<int, int>("A", (_, x) => x)));
+        services.AddFleetDurableTask(Config(("Durable:Provider", "InMemory")));
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r.AddOrchestratorFunc<int, int>("O", (_, x) => Task.FromResult(x))));
+        services.AddFleetDurableTask(Config(("Durable:Provider", "InMemory")));
+        var sp = services.BuildServiceProvider();
+        var registry = sp.GetRequiredService<IOptionsMonitor<DurableTaskRegistry>>().Get(Options.DefaultName);
+        Assert.Contains(registry.GetActivities(), a => a.Key.Name == "A");
+        Assert.Contains(registry.GetOrchestrators(), o => o.Key.Name == "O");
+        Assert.Single(sp.GetServices<DurableTaskClient>());
+        Assert.IsType<FleetDurableTaskWorker>(Assert.Single(sp.GetServices<IHostedService>()));
+        Assert.Equal("FleetHub", ((Fleet.Durable.Client.FleetDurableTaskClient)sp.GetRequiredService<DurableTaskClient>()).TaskHubName);
     }
 
     [Fact]
     public void Partition_of_an_instance_is_a_stable_hash()
     {
         // FNV-1a is the same in every process (string.GetHashCode is randomized per process).
-        Assert.Equal(2166136261u, Storage.StableHash.Fnv1a(""));
-        Assert.Equal(0xe40c292cu, Storage.StableHash.Fnv1a("a"));
-        Assert.InRange(Storage.StableHash.PartitionOf("some-instance", 4), 0, 3);
-    }
-
-    [Fact]
-    public void NewGuid_is_a_name_based_v5_uuid_that_depends_on_instance_time_and_counter()
-    {
-        var a = new OrchestrationContextImpl("i1", TimeSpan.FromDays(3), null) { Now = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
-        var b = new OrchestrationContextImpl("i1", TimeSpan.FromDays(3), null) { Now = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
-        Guid a1 = a.NewGuid(), a2 = a.NewGuid();
-        Assert.Equal(a1, b.NewGuid());
-        Assert.Equal(a2, b.NewGuid());
-        Assert.NotEqual(a1, a2);
-        Assert.Equal('5', a1.ToString()[14]);
+        Assert.Equal(2166136261u, StableHash.Fnv1a(""));
+        Assert.Equal(0xe40c292cu, StableHash.Fnv1a("a"));
+        Assert.InRange(StableHash.PartitionOf("some-instance", 4), 0, 3);
     }
 }

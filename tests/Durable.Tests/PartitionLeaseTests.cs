@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Storage.AzureStorage;
+using Fleet.Durable.Hosting;
+using Fleet.Durable.Partitioning;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +34,8 @@ public sealed class PartitionLeaseTests
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("FLEET_TEST_LOG") is { Length: > 0 } logFile)
             builder.Logging.AddProvider(new FileLoggerProvider(logFile + "." + hostName)).SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddFleetDurableTask(config, r =>
+        builder.Services.AddFleetDurableTask(config);
+        builder.Services.AddDurableTaskWorker(b => b.AddTasks(r =>
         {
             r.AddActivityFunc<string, string>("WhereAmI", (_, id) =>
             {
@@ -40,13 +43,13 @@ public sealed class PartitionLeaseTests
                 return hostName;
             });
             r.AddOrchestratorFunc<string, string>("Where", (ctx, _) => ctx.CallActivityAsync<string>("WhereAmI", ctx.InstanceId));
-        });
+        }));
         var host = builder.Build();
         await host.StartAsync();
         return host;
     }
 
-    private static IReadOnlyCollection<int> Owned(IHost host) => ((BlobLeasePartitionManager)host.Services.GetRequiredService<IPartitionManager>()).OwnedPartitions;
+    private static IReadOnlyCollection<int> Owned(IHost host) => ((BlobLeasePartitionManager)host.Services.GetRequiredService<DurableTaskHub>().Fleet!.Partitions).OwnedPartitions;
 
     [Fact]
     public async Task Two_hosts_split_the_partitions_and_run_every_instance_once()

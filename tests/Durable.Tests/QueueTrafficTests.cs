@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Storage;
+using DurableTask.Core.History;
+using Fleet.Durable.Messaging;
+using Fleet.Durable.Tracking;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Hosting;
 
 namespace Fleet.Durable.Tests;
 
 /// <summary>What the engine puts on its queues: a fan-out's work items and results travel in batches, and work this host can do
-/// itself is sent claimed and run at once instead of going round the queue — on both backends, with the same outputs.</summary>
+/// itself is sent claimed and run at once instead of going round the queue — on Azurite and in memory, with the same outputs.</summary>
 public sealed class QueueTrafficTests
 {
     private sealed record Send(bool ToWorkItems, int Count, bool Claimed, EventType FirstEvent);
@@ -18,7 +19,7 @@ public sealed class QueueTrafficTests
         public ConcurrentQueue<Send> Sends { get; } = new();
         public ConcurrentQueue<(int Partition, int Items)> Receives { get; } = new();
 
-        public override Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
+        public override Task<QueueItem?> SendAsync(IReadOnlyList<QueuedMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         {
             Sends.Enqueue(new Send(toWorkItems, messages.Count, claimFor is not null, messages[0].Event.EventType));
             return base.SendAsync(messages, toWorkItems, delay, claimFor, ct);
@@ -36,11 +37,11 @@ public sealed class QueueTrafficTests
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Durable:Backend"] = backend, ["Durable:HubName"] = "traffic" + Guid.NewGuid().ToString("N")[..10], ["Durable:PartitionCount"] = "2",
+            ["Durable:Provider"] = backend, ["Durable:HubName"] = "traffic" + Guid.NewGuid().ToString("N")[..10], ["Durable:PartitionCount"] = "2",
             ["Durable:WorkItemBatchSize"] = "16", ["Durable:MaxConcurrentActivityFunctions"] = maxActivities.ToString(),
             ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
         };
-        if (backend == "AzureStorage")
+        if (backend == "Fleet")
             settings["AzureWebJobsStorage"] = Environment.GetEnvironmentVariable("AzureWebJobsStorage")
                 ?? throw new InvalidOperationException("AzureWebJobsStorage is not set: source the peers.env of infra/peers/start-all.sh.");
         return await DelegatingStore.StartHostAsync(settings, real => new RecordingStore(real));
@@ -56,7 +57,7 @@ public sealed class QueueTrafficTests
 
     [Theory]
     [InlineData("InMemory")]
-    [InlineData("AzureStorage")]
+    [InlineData("Fleet")]
     public async Task Fan_out_of_40_moves_in_three_work_item_messages_and_three_result_messages(string backend)
     {
         var (host, store, client) = await StartAsync(backend);
@@ -79,7 +80,7 @@ public sealed class QueueTrafficTests
 
     [Theory]
     [InlineData("InMemory")]
-    [InlineData("AzureStorage")]
+    [InlineData("Fleet")]
     public async Task A_host_with_free_slots_runs_its_own_work_without_receiving_it_from_a_queue(string backend)
     {
         var (host, store, client) = await StartAsync(backend);

@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Durable.Tests;

@@ -1,8 +1,12 @@
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Storage;
-using Fleet.Durable.Storage.AzureStorage;
-using Fleet.Durable.Storage.InMemory;
+using DurableTask.Core;
+using Fleet.Durable.Hosting;
+using Fleet.Durable.Messaging;
+using Fleet.Durable.Provider;
+using Fleet.Durable.Tracking;
+using Fleet.Durable.Tracking.AzureStorage;
+using Fleet.Durable.Tracking.InMemory;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,23 +18,26 @@ namespace Fleet.Durable.Tests;
 /// <summary>Passes every call to a real store; tests override the calls they watch or break.</summary>
 internal class DelegatingStore(IDurableStore inner) : IDurableStore
 {
-    /// <summary>Starts a host with the test tasks whose hub runs over <paramref name="wrap"/>(the real store of the configured backend).</summary>
+    /// <summary>Starts a host with the test tasks whose hub runs Fleet's provider over <paramref name="wrap"/>(the real store of the
+    /// configured provider).</summary>
     public static async Task<(IHost Host, TStore Store, DurableTaskClient Client)> StartHostAsync<TStore>(Dictionary<string, string?> settings,
         Func<IDurableStore, TStore> wrap) where TStore : DelegatingStore
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddFleetDurableTask(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), TestTasks.Register);
+        builder.Services.AddFleetDurableTask(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        builder.Services.AddDurableTaskWorker(b => b.AddTasks(TestTasks.Register));
         TStore? store = null;
         // The last registration wins: the hub runs over the wrapping store.
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DurableTaskOptions>>().Value;
-            IDurableStore real = options.Backend == DurableBackend.AzureStorage
-                ? new AzureStorageDurableStore(options, sp.GetRequiredService<ILoggerFactory>())
-                : new InMemoryDurableStore(options.PartitionCount);
+            var logs = sp.GetRequiredService<ILoggerFactory>();
+            IDurableStore real = options.Provider == DurableProvider.InMemory
+                ? new InMemoryDurableStore(options.PartitionCount)
+                : new AzureStorageDurableStore(options, logs);
             store = wrap(real);
-            return new TaskHub(store, options);
+            return DurableTaskHub.ForFleet(new FleetOrchestrationService(options, store, logs));
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -42,8 +49,9 @@ internal class DelegatingStore(IDurableStore inner) : IDurableStore
     public int PartitionCount => Inner.PartitionCount;
     public QueueWakeups Wakeups => Inner.Wakeups;
     public virtual Task InitializeAsync(CancellationToken ct) => Inner.InitializeAsync(ct);
+    public virtual Task DeleteAllAsync(CancellationToken ct) => Inner.DeleteAllAsync(ct);
 
-    public virtual Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
+    public virtual Task<QueueItem?> SendAsync(IReadOnlyList<QueuedMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         => Inner.SendAsync(messages, toWorkItems, delay, claimFor, ct);
 
     public virtual Task<IReadOnlyList<QueueItem>> ReceiveAsync(int partition, int max, TimeSpan visibility, CancellationToken ct)
@@ -54,12 +62,13 @@ internal class DelegatingStore(IDurableStore inner) : IDurableStore
     public virtual Task<HistorySnapshot> LoadHistoryAsync(string instanceId, CancellationToken ct) => Inner.LoadHistoryAsync(instanceId, ct);
 
     public virtual Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount,
-        IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
+        IReadOnlyList<HistoryRow> newEvents, string? etag, CancellationToken ct)
         => Inner.CommitHistoryAsync(instanceId, executionId, reset, existingCount, newEvents, etag, ct);
 
     public virtual Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct) => Inner.GetInstanceAsync(instanceId, withPayloads, ct);
     public virtual Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct) => Inner.UpsertInstanceAsync(record, ct);
-    public virtual Task CreateInstanceAsync(InstanceRecord record, CancellationToken ct) => Inner.CreateInstanceAsync(record, ct);
+    public virtual Task CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
+        => Inner.CreateInstanceAsync(record, dedupeStatuses, ct);
 
     public virtual Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,
         string? continuationToken, bool withPayloads, CancellationToken ct)

@@ -1,30 +1,32 @@
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Fleet.Durable.Tests;
 
 /// <summary>SIGKILLs a separate host process at random moments of a fan-out and restarts it: every instance must still
-/// complete with the right output, and every activity must have run at least once. Rounds: FLEET_KILL_ROUNDS (default 10,
-/// as in CI; set 20 for the longer on-demand run).</summary>
+/// complete with the right output, none may be left Running, and every activity must have run at least once — on Fleet's
+/// provider and on the stock AzureStorage one. Rounds: FLEET_KILL_ROUNDS (default 10, as in CI; 20 for the longer on-demand run).</summary>
 [Collection(HostProcess.Collection)]
 public sealed class KillTests(ITestOutputHelper output)
 {
     private const int Width = 200;
     private const int Instances = 2;
 
-    [Fact]
-    public async Task Fan_out_survives_repeated_SIGKILL_of_its_host()
+    [Theory]
+    [InlineData("Fleet")]
+    [InlineData("AzureStorage")]
+    public async Task Fan_out_survives_repeated_SIGKILL_of_its_host(string provider)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("FLEET_KILL_ROUNDS"), out int n) && n >= 0 ? n : 10;
         string hub = "kill" + Guid.NewGuid().ToString("N")[..12];
 
-        await using var services = HostProcess.ClientServices(hub, 2);
+        await using var services = HostProcess.ClientServices(hub, 2, provider);
         var client = services.GetRequiredService<DurableTaskClient>();
 
         var random = new Random();
-        var hosts = new List<HostProcess> { await HostProcess.StartAsync(hub) };
+        var hosts = new List<HostProcess> { await HostProcess.StartAsync(hub, "--provider", provider) };
         try
         {
             var ids = new List<string>();
@@ -37,11 +39,11 @@ public sealed class KillTests(ITestOutputHelper output)
                 foreach (string id in ids)
                     if ((await client.GetInstanceAsync(id))?.RuntimeStatus != OrchestrationRuntimeStatus.Completed) { midRunKills++; break; }
                 await hosts[^1].KillAsync();
-                hosts.Add(await HostProcess.StartAsync(hub));
+                hosts.Add(await HostProcess.StartAsync(hub, "--provider", provider));
             }
 
             if (rounds > 0) Assert.True(midRunKills > 0, "every kill landed after the fan-outs had completed");
-            output.WriteLine($"{rounds} kills ({midRunKills} mid-run) in {clock.Elapsed.TotalSeconds:F0} s");
+            output.WriteLine($"{provider}: {rounds} kills ({midRunKills} mid-run) in {clock.Elapsed.TotalSeconds:F0} s");
 
             // Each activity wrote "activity {instance} {x}" when it ran, in whichever host process that was.
             HashSet<(string Id, int X)> Ran() => hosts.SelectMany(h => h.Lines).Select(l => l.Split(' '))

@@ -29,11 +29,11 @@ internal sealed class HostProcess : IAsyncDisposable
         : throw new InvalidOperationException("AzureWebJobsStorage is not set: start infra/peers/start-all.sh and source its peers.env.");
 
     /// <summary>A client of the hub only: its service provider is never started, so no worker runs in the test process.</summary>
-    public static ServiceProvider ClientServices(string hub, int partitions) => new ServiceCollection().AddFleetDurableTask(
+    public static ServiceProvider ClientServices(string hub, int partitions, string provider = "Fleet") => new ServiceCollection().AddLogging().AddFleetDurableTask(
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = ConnectionString, ["Durable:HubName"] = hub, ["Durable:PartitionCount"] = partitions.ToString(),
-            ["Durable:MaxQueuePollingInterval"] = "00:00:00.500",
+            ["Durable:MaxQueuePollingInterval"] = "00:00:00.500", ["Durable:Provider"] = provider,
         }).Build()).BuildServiceProvider();
 
     /// <summary>Starts the host and waits for its <c>ready</c> line.</summary>

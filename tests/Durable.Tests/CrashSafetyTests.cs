@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
-using Fleet.Durable.Client;
-using Fleet.Durable.Runtime;
-using Fleet.Durable.Storage;
-using Fleet.Durable.Storage.InMemory;
+using DurableTask.Core.History;
+using Fleet.Durable.Messaging;
+using Fleet.Durable.Tracking;
+using Fleet.Durable.Tracking.InMemory;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Hosting;
 
 namespace Fleet.Durable.Tests;
@@ -23,7 +25,7 @@ public sealed class CrashSafetyTests
                 throw new IOException($"injected failure at {step}");
         }
 
-        public override Task<QueueItem?> SendAsync(IReadOnlyList<TaskMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
+        public override Task<QueueItem?> SendAsync(IReadOnlyList<QueuedMessage> messages, bool toWorkItems, TimeSpan? delay, TimeSpan? claimFor, CancellationToken ct)
         {
             Maybe("send-" + messages[0].Event.EventType);
             return base.SendAsync(messages, toWorkItems, delay, claimFor, ct);
@@ -35,7 +37,7 @@ public sealed class CrashSafetyTests
             return base.DeleteAsync(item, ct);
         }
 
-        public override Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryEvent> newEvents, string? etag, CancellationToken ct)
+        public override Task<string?> CommitHistoryAsync(string instanceId, string executionId, bool reset, int existingCount, IReadOnlyList<HistoryRow> newEvents, string? etag, CancellationToken ct)
         {
             Interlocked.Increment(ref Commits);
             Maybe("commit");
@@ -55,14 +57,14 @@ public sealed class CrashSafetyTests
     {
         return await DelegatingStore.StartHostAsync(new Dictionary<string, string?>
         {
-            ["Durable:Backend"] = "InMemory", ["Durable:PartitionCount"] = "1", ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
+            ["Durable:Provider"] = "InMemory", ["Durable:PartitionCount"] = "1", ["Durable:MaxQueuePollingInterval"] = "00:00:00.200",
             ["Durable:MaxDequeueCount"] = maxDequeueCount.ToString(),
         }, real => new FaultInjectingStore(real));
     }
 
     private static async Task<OrchestrationMetadata> RunChainAsync(DurableTaskClient client)
     {
-        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain", null);
+        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain");
         return await client.WaitForInstanceCompletionAsync(id, true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
     }
 
@@ -82,7 +84,7 @@ public sealed class CrashSafetyTests
         Assert.Empty(store.Faults);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
         Assert.Equal(["Hello Tokyo!", "Hello Seattle!", "Hello London!"], m.ReadOutputAs<List<string>>());
-        var history = await client.GetHistoryAsync(m.InstanceId);
+        var history = await client.GetOrchestrationHistoryAsync(m.InstanceId);
         // Redelivered messages and re-sent tasks never show up twice in history.
         Assert.Equal(3, history.Count(e => e.EventType == EventType.TaskCompleted));
         Assert.Single(history, e => e.EventType == EventType.ExecutionCompleted);
@@ -108,7 +110,7 @@ public sealed class CrashSafetyTests
         // Every checkpoint of the first episode fails; the poison path's own history write then succeeds.
         store.Faults.Enqueue("commit");
         store.Faults.Enqueue("commit");
-        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain", null);
+        string id = await client.ScheduleNewOrchestrationInstanceAsync("Chain");
         var m = await client.WaitForInstanceCompletionAsync(id, true, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, m.RuntimeStatus);
         Assert.Equal("PoisonMessage", m.FailureDetails!.ErrorType);
@@ -125,7 +127,8 @@ public sealed class CrashSafetyTests
         store.Faults.Enqueue("upsert-Completed");
         var m = await RunChainAsync(client);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus);
-        var history = await client.GetHistoryAsync(m.InstanceId);
-        Assert.Equal("Completed", history.Single(e => e.EventType == EventType.ExecutionCompleted).OrchestrationStatus);
+        var history = await client.GetOrchestrationHistoryAsync(m.InstanceId);
+        Assert.Equal(DurableTask.Core.OrchestrationStatus.Completed, history.OfType<ExecutionCompletedEvent>().Single().OrchestrationStatus);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await client.GetInstanceAsync(m.InstanceId))!.RuntimeStatus);
     }
 }
