@@ -67,7 +67,7 @@ internal class DelegatingStore(IDurableStore inner) : IDurableStore
 
     public virtual Task<InstanceRecord?> GetInstanceAsync(string instanceId, bool withPayloads, CancellationToken ct) => Inner.GetInstanceAsync(instanceId, withPayloads, ct);
     public virtual Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct) => Inner.UpsertInstanceAsync(record, ct);
-    public virtual Task CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
+    public virtual Task<bool> CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
         => Inner.CreateInstanceAsync(record, dedupeStatuses, ct);
 
     public virtual Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,

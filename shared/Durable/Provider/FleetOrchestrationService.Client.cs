@@ -24,14 +24,17 @@ public sealed partial class FleetOrchestrationService
         var instance = creationMessage.OrchestrationInstance;
         var now = DateTime.UtcNow;
         if (start.Timestamp == default) start.Timestamp = now;
-        await _store.CreateInstanceAsync(new InstanceRecord
+        bool fresh = await _store.CreateInstanceAsync(new InstanceRecord
         {
             InstanceId = instance.InstanceId, Name = start.Name, Version = start.Version, ExecutionId = instance.ExecutionId,
             RuntimeStatus = OrchestrationStatus.Pending, CreatedTime = start.Timestamp, LastUpdatedTime = now,
             ScheduledStartTime = start.ScheduledStartTime, Input = start.Input,
             ParentInstanceId = start.ParentInstance?.OrchestrationInstance?.InstanceId,
         }, dedupeStatuses ?? [], CancellationToken.None);
-        _cache.TryRemove(instance.InstanceId, out _);
+        // A brand-new id has no history: its first episode need not read it. (Were a stray sentinel there, the first checkpoint
+        // would conflict, drop this guess and reload.)
+        if (fresh) _cache[instance.InstanceId] = CachedHistory.Empty(instance.InstanceId, null, null);
+        else _cache.TryRemove(instance.InstanceId, out _);
         var message = QueuedMessage.Of(creationMessage);
         try
         {

@@ -71,8 +71,8 @@ internal interface IDurableStore
     Task UpsertInstanceAsync(InstanceRecord record, CancellationToken ct);
 
     /// <summary>Creates the row for a new instance, replacing one whose status is not in <paramref name="dedupeStatuses"/>; throws
-    /// <see cref="DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException"/> otherwise.</summary>
-    Task CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct);
+    /// <see cref="DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException"/> otherwise. Returns true when no row existed.</summary>
+    Task<bool> CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct);
 
     Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,
         string? continuationToken, bool withPayloads, CancellationToken ct);

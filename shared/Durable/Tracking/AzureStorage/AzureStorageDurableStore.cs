@@ -338,13 +338,13 @@ internal sealed class AzureStorageDurableStore : IDurableStore
         await _instances.UpsertEntityAsync(e, record.CustomStatusKnown ? TableUpdateMode.Replace : TableUpdateMode.Merge, ct);
     }
 
-    public async Task CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
+    public async Task<bool> CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
     {
         var e = await ToEntityAsync(record, ct);
         try
         {
             await _instances.AddEntityAsync(e, ct);
-            return;
+            return true;
         }
         catch (RequestFailedException x) when (x.Status == 409)
         {
@@ -358,7 +358,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             try
             {
                 await _instances.UpdateEntityAsync(e, existing.Value!.ETag, TableUpdateMode.Replace, ct);
-                return;
+                return false;
             }
             catch (RequestFailedException x) when (x.Status is 409 or 412)
             {
@@ -366,6 +366,7 @@ internal sealed class AzureStorageDurableStore : IDurableStore
             }
         }
         await _instances.AddEntityAsync(e, ct);
+        return true;
     }
 
     public async Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,

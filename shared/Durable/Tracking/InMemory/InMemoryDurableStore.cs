@@ -175,15 +175,16 @@ internal sealed class InMemoryDurableStore : IDurableStore
         return Task.CompletedTask;
     }
 
-    public Task CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
+    public Task<bool> CreateInstanceAsync(InstanceRecord record, IReadOnlyCollection<OrchestrationStatus> dedupeStatuses, CancellationToken ct)
     {
         lock (_lock)
         {
-            if (_instances.TryGetValue(record.InstanceId, out var old) && dedupeStatuses.Contains(old.RuntimeStatus))
+            bool existed = _instances.TryGetValue(record.InstanceId, out var old);
+            if (existed && dedupeStatuses.Contains(old!.RuntimeStatus))
                 throw new OrchestrationAlreadyExistsException($"An orchestration with instance id '{record.InstanceId}' already exists and is {old.RuntimeStatus}.");
             _instances[record.InstanceId] = record.Clone();
+            return Task.FromResult(!existed);
         }
-        return Task.CompletedTask;
     }
 
     public Task<(IReadOnlyList<InstanceRecord> Page, string? ContinuationToken)> QueryInstancesAsync(InstanceFilter filter, int pageSize,
