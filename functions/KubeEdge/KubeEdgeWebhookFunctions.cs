@@ -1,8 +1,9 @@
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Time;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Worker;
 using System.Diagnostics;
 using Fleet.Core.Kubernetes;
 using Fleet.Functions.Platform.Auth;
@@ -31,8 +32,8 @@ public static class PlatformModule
         services.AddFleetDurableTask(builder.Configuration);
         services.AddPlatformSweeps();
         services.AddTimerFunction<ClusterHealthSweep>();
-        services.AddDurableTasks(r => r.AddOrchestrator<Fleet.Orchestrations.Kubernetes.ClusterHealthOrchestrator>()
-            .AddActivity<Fleet.Orchestrations.Kubernetes.ListClusterIdsActivity>().AddActivity<Fleet.Orchestrations.Kubernetes.RefreshClusterActivity>());
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r.AddOrchestrator<Fleet.Orchestrations.Kubernetes.ClusterHealthOrchestrator>()
+            .AddActivity<Fleet.Orchestrations.Kubernetes.ListClusterIdsActivity>().AddActivity<Fleet.Orchestrations.Kubernetes.RefreshClusterActivity>()));
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
