@@ -80,7 +80,7 @@ public static class PlatformModule
         app.MapFleetApiDocuments(settings);
         // The Durable Functions management API, where the 202 check-status links of long routes point.
         // Operators start long work, so they may poll, signal and stop it through the check-status links.
-        app.MapDurableTaskHttpApi().RequireRole(FleetRole.Operator).ExcludeFromDescription();
+        app.MapDurableTaskHttpApi().WithDurableApiDocs(FleetRole.Operator);
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         return api;
     }
