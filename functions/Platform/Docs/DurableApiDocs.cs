@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using Fleet.Durable.Http;
 using Fleet.Functions.Platform.Auth;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Fleet.Functions.Platform.Docs;
 
@@ -33,6 +35,72 @@ public static class DurableApiDocs
         ["Durable_Rewind"] = [(202, null), (404, typeof(DurableApiError)), (412, typeof(DurableApiError)), (501, typeof(DurableApiError))],
         ["Durable_Entities"] = [(501, typeof(DurableApiError))],
     };
+
+    /// <summary>The query parameters, headers and bodies each route reads from the request itself (so the framework cannot see them).</summary>
+    private static readonly Dictionary<string, (string Name, ParameterLocation In, JsonSchemaType Type, string? Format, string Description)[]> Inputs = new()
+    {
+        ["Durable_StartOrchestration"] =
+        [
+            ("timeout", ParameterLocation.Query, JsonSchemaType.Number, null, "Seconds to wait for the instance to finish before answering 202"),
+            ("pollingInterval", ParameterLocation.Query, JsonSchemaType.Number, null, "Seconds between checks while waiting"),
+        ],
+        ["Durable_GetInstance"] =
+        [
+            ("showHistory", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Include the execution history"),
+            ("showHistoryOutput", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Include activity outputs in the history"),
+            ("showInput", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Include the input (default true)"),
+            ("returnInternalServerErrorOnFailure", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Answer 500 for a failed instance"),
+        ],
+        ["Durable_ListInstances"] =
+        [
+            ("createdTimeFrom", ParameterLocation.Query, JsonSchemaType.String, "date-time", "Created at or after"),
+            ("createdTimeTo", ParameterLocation.Query, JsonSchemaType.String, "date-time", "Created at or before"),
+            ("runtimeStatus", ParameterLocation.Query, JsonSchemaType.String, null, "Comma-separated runtime statuses"),
+            ("instanceIdPrefix", ParameterLocation.Query, JsonSchemaType.String, null, "Instance id prefix"),
+            ("top", ParameterLocation.Query, JsonSchemaType.Integer, null, "Page size"),
+            ("showInput", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Include inputs (default true)"),
+            ("x-ms-continuation-token", ParameterLocation.Header, JsonSchemaType.String, null, "The token of the previous page's response"),
+        ],
+        ["Durable_PurgeInstances"] =
+        [
+            ("createdTimeFrom", ParameterLocation.Query, JsonSchemaType.String, "date-time", "Created at or after (required)"),
+            ("createdTimeTo", ParameterLocation.Query, JsonSchemaType.String, "date-time", "Created at or before"),
+            ("runtimeStatus", ParameterLocation.Query, JsonSchemaType.String, null, "Comma-separated runtime statuses"),
+        ],
+        ["Durable_Restart"] =
+        [
+            ("restartWithNewInstanceId", ParameterLocation.Query, JsonSchemaType.Boolean, null, "Start the copy under a new instance id"),
+        ],
+    };
+
+    /// <summary>Routes whose body is any JSON value (the orchestration's input, the event's payload).</summary>
+    private static readonly HashSet<string> JsonBodies = ["Durable_StartOrchestration", "Durable_RaiseEvent"];
+
+    /// <summary>Operation transformer: adds the query parameters, headers and JSON bodies of <see cref="Inputs"/> and <see cref="JsonBodies"/>.</summary>
+    public static Task DescribeInputsAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        var name = operation.OperationId;
+        if (name is null) return Task.CompletedTask;
+        if (Inputs.TryGetValue(name, out var inputs))
+        {
+            operation.Parameters ??= [];
+            foreach (var (p, location, type, format, description) in inputs)
+                if (!operation.Parameters.Any(x => x.Name == p && x.In == location))
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = p, In = location, Required = false, Description = description,
+                        Schema = new OpenApiSchema { Type = type, Format = format },
+                    });
+        }
+        if (JsonBodies.Contains(name) && operation.RequestBody is null)
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = false,
+                Description = "Any JSON value",
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchema() } },
+            };
+        return Task.CompletedTask;
+    }
 
     /// <summary>Requires <paramref name="role"/> on every route of the group and documents each route.</summary>
     public static RouteGroupBuilder WithDurableApiDocs(this RouteGroupBuilder group, FleetRole role)

@@ -90,6 +90,10 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         Assert.Equal("200,202,401,403,404,500", Statuses("GET /runtime/webhooks/durabletask/instances/{instanceId}"));
         Assert.Equal("202,400,401,403,404,410", Statuses("POST /runtime/webhooks/durabletask/instances/{instanceId}/raiseEvent/{eventName}"));
         Assert.Equal("202,401,403,404,412,501", Statuses("POST /runtime/webhooks/durabletask/instances/{instanceId}/rewind"));
+        string Parameters(string route) => string.Join(",", durable.Single(d => d.Route == route).Operation["parameters"]!.AsArray().Select(p => $"{(string?)p!["in"]}:{(string?)p["name"]}"));
+        Assert.Contains("query:showHistory", Parameters("GET /runtime/webhooks/durabletask/instances/{instanceId}"));
+        Assert.Contains("header:x-ms-continuation-token", Parameters("GET /runtime/webhooks/durabletask/instances"));
+        Assert.NotNull(durable.Single(d => d.Route.StartsWith("POST /runtime/webhooks/durabletask/orchestrators/", StringComparison.Ordinal)).Operation["requestBody"]);
         var status = durable.Single(d => d.Route == "GET /runtime/webhooks/durabletask/instances/{instanceId}").Operation["responses"]!["200"]!["content"]!["application/json"]!["schema"]!.ToJsonString();
         Assert.Contains("DurableInstanceStatus", status);
         var schema = JsonNode.Parse(text)!["components"]!["schemas"]!["DurableInstanceStatus"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
