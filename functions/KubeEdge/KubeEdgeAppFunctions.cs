@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Fleet.Core.KubeEdge;
 using Microsoft.DurableTask;
-using Fleet.Durable.Client;
 using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;

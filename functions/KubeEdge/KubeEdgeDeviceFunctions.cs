@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Json;
-using Fleet.Durable.Client;
 using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;

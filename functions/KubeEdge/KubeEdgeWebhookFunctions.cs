@@ -2,7 +2,6 @@ using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Time;
 using Microsoft.DurableTask;
-using Fleet.Durable.Client;
 using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;

@@ -1,5 +1,4 @@
 using Fleet.Core.Platform.Timers;
-using Fleet.Durable.Client;
 using Microsoft.DurableTask.Client;
 
 namespace Fleet.Core.Kubernetes;

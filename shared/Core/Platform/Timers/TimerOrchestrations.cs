@@ -1,5 +1,4 @@
 using Microsoft.DurableTask;
-using Fleet.Durable.Client;
 using Microsoft.DurableTask.Client;
 
 namespace Fleet.Core.Platform.Timers;
