@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using Fleet.Core.Homei;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Json;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Functions.Homei;

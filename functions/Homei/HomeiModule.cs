@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Worker;
 using Fleet.Core.Homei;
 using Fleet.Core.Platform.Storage;
 using Fleet.Orchestrations.Homei;
@@ -22,11 +23,11 @@ public static class HomeiModule
         services.AddSingleton<RaucClient>();
         services.AddSingleton<HomeiBackups>();
         services.AddHostedService<DockerEventPump>();
-        services.AddDurableTasks(r => r
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<RaucInstallOrchestrator>().AddActivity<RaucInstallActivity>().AddActivity<RaucInstalledSlotActivity>()
             .AddOrchestrator<HomeiBackupCreateOrchestrator>().AddActivity<HomeiBackupCreateActivity>()
             .AddOrchestrator<HomeiBackupRestoreOrchestrator>().AddActivity<HomeiBackupPlanActivity>().AddActivity<HomeiBackupStopActivity>()
-            .AddActivity<HomeiBackupRestoreVolumesActivity>().AddActivity<HomeiBackupRestoreDefinitionsActivity>().AddActivity<HomeiBackupStartActivity>());
+            .AddActivity<HomeiBackupRestoreVolumesActivity>().AddActivity<HomeiBackupRestoreDefinitionsActivity>().AddActivity<HomeiBackupStartActivity>()));
         return services;
     }
 

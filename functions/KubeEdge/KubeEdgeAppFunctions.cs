@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Fleet.Core.KubeEdge;
-using Fleet.Durable;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;
 using Microsoft.Extensions.Options;

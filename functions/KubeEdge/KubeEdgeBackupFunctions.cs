@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Errors;
-using Fleet.Durable;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,9 @@
-using Fleet.Durable;
+using Microsoft.DurableTask;
 using System.Text.Json.Nodes;
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Json;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;
 using Microsoft.Extensions.Options;

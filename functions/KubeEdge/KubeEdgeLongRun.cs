@@ -4,6 +4,7 @@ using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Json;
 using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Functions.KubeEdge;

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Worker;
 using Fleet.Core.Platform.Timers;
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Events;
@@ -35,13 +36,13 @@ public static class KubeEdgeModule
         services.AddHostedService(sp => sp.GetRequiredService<MqttListener>());
         foreach (var table in new[] { KubeEdgeConfigStore.Table, JoinTokenService.Table, DeviceService.Table, CommandService.Table, KubeEdgeStats.Table, WebhookService.Table })
             services.AddFleetTable(table);
-        services.AddDurableTasks(r => r
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<BatchJoinOrchestrator>().AddActivity<JoinDevicesActivity>()
             .AddOrchestrator<DeviceCommandOrchestrator>().AddActivity<PublishCommandActivity>().AddActivity<CompleteCommandActivity>()
             .AddOrchestrator<BackupOrchestrator>().AddOrchestrator<RestoreOrchestrator>()
             .AddActivity<ExportSectionActivity>().AddActivity<WriteManifestActivity>().AddActivity<RestoreSectionActivity>()
             .AddOrchestrator<WebhookDeliveryOrchestrator>().AddActivity<DeliverWebhookActivity>()
-            .AddOrchestrator<AppRolloutOrchestrator>().AddActivity<ReadRolloutActivity>());
+            .AddOrchestrator<AppRolloutOrchestrator>().AddActivity<ReadRolloutActivity>()));
         return services;
     }
 

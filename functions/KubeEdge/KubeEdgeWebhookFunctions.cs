@@ -1,8 +1,8 @@
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Time;
-using Fleet.Durable;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Orchestrations.KubeEdge;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Worker;
 using System.Diagnostics;
 using Fleet.Core.Kubernetes;
 using Fleet.Functions.Platform.Auth;
@@ -31,8 +32,8 @@ public static class PlatformModule
         services.AddFleetDurableTask(builder.Configuration);
         services.AddPlatformSweeps();
         services.AddTimerFunction<ClusterHealthSweep>();
-        services.AddDurableTasks(r => r.AddOrchestrator<Fleet.Orchestrations.Kubernetes.ClusterHealthOrchestrator>()
-            .AddActivity<Fleet.Orchestrations.Kubernetes.ListClusterIdsActivity>().AddActivity<Fleet.Orchestrations.Kubernetes.RefreshClusterActivity>());
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r.AddOrchestrator<Fleet.Orchestrations.Kubernetes.ClusterHealthOrchestrator>()
+            .AddActivity<Fleet.Orchestrations.Kubernetes.ListClusterIdsActivity>().AddActivity<Fleet.Orchestrations.Kubernetes.RefreshClusterActivity>()));
         services.ConfigureHttpJsonOptions(o => FleetJson.Configure(o.SerializerOptions));
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -79,7 +80,7 @@ public static class PlatformModule
         app.MapFleetApiDocuments(settings);
         // The Durable Functions management API, where the 202 check-status links of long routes point.
         // Operators start long work, so they may poll, signal and stop it through the check-status links.
-        app.MapDurableTaskHttpApi().RequireRole(FleetRole.Operator).ExcludeFromDescription();
+        app.MapDurableTaskHttpApi().WithDurableApiDocs(FleetRole.Operator);
         app.MapMetrics("/metrics").WithMetadata(new Auth.AnonymousAccess()).ExcludeFromDescription();
         return api;
     }

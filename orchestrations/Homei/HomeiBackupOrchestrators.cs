@@ -1,5 +1,5 @@
 using Fleet.Core.Homei;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.Homei;
 

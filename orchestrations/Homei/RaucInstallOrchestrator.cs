@@ -1,6 +1,6 @@
 using Fleet.Core.Homei;
 using Fleet.Core.Platform.Events;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.Homei;
 

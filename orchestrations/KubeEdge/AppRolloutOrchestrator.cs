@@ -1,5 +1,5 @@
 using Fleet.Core.KubeEdge;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.KubeEdge;
 

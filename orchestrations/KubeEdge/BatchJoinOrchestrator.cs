@@ -1,6 +1,6 @@
 using Fleet.Core.KubeEdge;
 using Fleet.Core.Platform.Errors;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.KubeEdge;
 

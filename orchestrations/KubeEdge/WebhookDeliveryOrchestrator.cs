@@ -1,6 +1,6 @@
 using System.Text;
 using Fleet.Core.KubeEdge;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.KubeEdge;
 

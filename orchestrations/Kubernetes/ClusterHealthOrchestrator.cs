@@ -1,5 +1,5 @@
 using Fleet.Core.Kubernetes;
-using Fleet.Durable;
+using Microsoft.DurableTask;
 
 namespace Fleet.Orchestrations.Kubernetes;
 
@@ -8,7 +8,7 @@ public sealed class ClusterHealthOrchestrator : TaskOrchestrator<object?, Cluste
 {
     public override async Task<ClusterHealthSweepResult> RunAsync(TaskOrchestrationContext context, object? input)
     {
-        var ids = await context.CallActivityAsync<List<string>>(nameof(ListClusterIdsActivity), null);
+        var ids = await context.CallActivityAsync<List<string>>(nameof(ListClusterIdsActivity));
         context.SetCustomStatus(new { clusters = ids.Count, stage = "refreshing" });
         var statuses = await Task.WhenAll(ids.Select(id => RefreshAsync(context, id)));
         var connected = statuses.Count(s => s == ClusterStatus.Connected);

@@ -24,6 +24,7 @@ public static class ApiDocuments
                 doc.Info = new OpenApiInfo { Title = "Fleet", Version = "1.0.0", Description = "One control plane for edge devices, Kubernetes clusters and home servers." };
                 return Task.CompletedTask;
             });
+            o.AddOperationTransformer(DurableApiDocs.DescribeInputsAsync);
         });
         foreach (var (family, segment) in FleetFamilies.Segments)
         {

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Fleet.Core.Platform.Events;
 using Fleet.Core.Platform.Mqtt;
 using Fleet.Core.Platform.Time;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using Fleet.Core.Platform.Timers;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 
 namespace Fleet.Core.Kubernetes;
 

@@ -28,7 +28,7 @@ public static class PlatformServiceCollectionExtensions
             .AddCheck<DockerHealthCheck>("docker", timeout: HealthProbeTimeout);
         services.AddSingleton<FleetHealth>();
         services.AddSingleton<IEventBus, InProcessEventBus>();
-        // The durable engine, once for every family; families add their tasks with AddDurableTasks.
+        // The durable engine, once for every family; families add their tasks with AddDurableTaskWorker(b => b.AddTasks(...)).
         services.AddFleetDurableTask(configuration);
         services.AddFleetTable(StorageHealthCheck.Table);
         return services;

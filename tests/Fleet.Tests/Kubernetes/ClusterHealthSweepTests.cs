@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Fleet.Core.Platform.Timers;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Fleet.Functions.Platform.Auth;
 using Fleet.Tests.Support;
 

@@ -68,4 +68,40 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         var family = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubeedge/postman.json"))!;
         Assert.All(family["item"]!.AsArray(), f => Assert.Equal("kubeedge", (string?)f!["name"]));
     }
+
+    [Fact]
+    public async Task Durable_management_routes_are_documented_with_their_statuses_and_role()
+    {
+        var text = await _app.Client.GetStringAsync("/api/openapi.json");
+        Assert.Empty(OpenApiDocument.Parse(text, "json", new OpenApiReaderSettings()).Diagnostic!.Errors);
+        var paths = JsonNode.Parse(text)!["paths"]!.AsObject();
+        var durable = paths.Where(p => p.Key.StartsWith("/runtime/webhooks/durabletask/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Select(m => (Route: $"{m.Key.ToUpperInvariant()} {p.Key}", Operation: m.Value!))).ToList();
+        // Start, status, list, purge one and many, raise event, terminate, suspend, resume, restart, rewind, entities (GET and POST).
+        Assert.Equal(13, durable.Count);
+        Assert.All(durable, d =>
+        {
+            Assert.Contains("durable", d.Operation["tags"]!.AsArray().Select(t => (string?)t));
+            Assert.Contains("requires the operator role", ((string?)d.Operation["description"] ?? "").ToLowerInvariant());
+            Assert.NotNull(d.Operation["responses"]!["401"]);
+            Assert.NotNull(d.Operation["responses"]!["403"]);
+        });
+        string Statuses(string route) => string.Join(",", durable.Single(d => d.Route == route).Operation["responses"]!.AsObject().Select(r => r.Key).Order());
+        Assert.Equal("200,202,401,403,404,500", Statuses("GET /runtime/webhooks/durabletask/instances/{instanceId}"));
+        Assert.Equal("202,400,401,403,404,410", Statuses("POST /runtime/webhooks/durabletask/instances/{instanceId}/raiseEvent/{eventName}"));
+        Assert.Equal("202,401,403,404,412,501", Statuses("POST /runtime/webhooks/durabletask/instances/{instanceId}/rewind"));
+        string Parameters(string route) => string.Join(",", durable.Single(d => d.Route == route).Operation["parameters"]!.AsArray().Select(p => $"{(string?)p!["in"]}:{(string?)p["name"]}"));
+        Assert.Contains("query:showHistory", Parameters("GET /runtime/webhooks/durabletask/instances/{instanceId}"));
+        Assert.Contains("header:x-ms-continuation-token", Parameters("GET /runtime/webhooks/durabletask/instances"));
+        Assert.NotNull(durable.Single(d => d.Route.StartsWith("POST /runtime/webhooks/durabletask/orchestrators/", StringComparison.Ordinal)).Operation["requestBody"]);
+        var status = durable.Single(d => d.Route == "GET /runtime/webhooks/durabletask/instances/{instanceId}").Operation["responses"]!["200"]!["content"]!["application/json"]!["schema"]!.ToJsonString();
+        Assert.Contains("DurableInstanceStatus", status);
+        var schema = JsonNode.Parse(text)!["components"]!["schemas"]!["DurableInstanceStatus"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Contains("runtimeStatus", schema);
+        Assert.Contains("customStatus", schema);
+
+        // Not in a family's own document.
+        var kubeedge = JsonNode.Parse(await _app.Client.GetStringAsync("/api/kubeedge/openapi.json"))!["paths"]!.AsObject();
+        Assert.DoesNotContain(kubeedge, p => p.Key.StartsWith("/runtime/", StringComparison.Ordinal));
+    }
 }

@@ -2,8 +2,9 @@ using Azure.Data.Tables;
 using Fleet.Core.Platform.Storage;
 using Fleet.Core.Platform.Timers;
 using Fleet.Core.Platform.Timers.Sweeps;
-using Fleet.Durable;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Fleet.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,12 +25,12 @@ public sealed class SweepTests
             ["Durable__PartitionCount"] = "1",
             ["Durable__MaxQueuePollingInterval"] = "00:00:00.200",
         },
-        configure: b => b.Services.AddDurableTasks(r =>
+        configure: b => b.Services.AddDurableTaskWorker(w => w.AddTasks(r =>
         {
             r.AddOrchestratorFunc<string>("Quick", _ => Task.FromResult("done"));
-            r.AddOrchestratorFunc<string>("Failing", _ => throw new InvalidOperationException("sweep test failure"));
+            r.AddOrchestratorFunc<string>("Failing", _ => Task.FromException<string>(new InvalidOperationException("sweep test failure")));
             r.AddOrchestratorFunc<string>("Waiting", ctx => ctx.WaitForExternalEvent<string>("go"));
-        }));
+        })));
 
     [Fact]
     public async Task Purge_removes_old_finished_instances_and_keeps_running_and_recent_ones()

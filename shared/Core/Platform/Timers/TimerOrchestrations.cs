@@ -1,5 +1,5 @@
-using Fleet.Durable;
-using Fleet.Durable.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace Fleet.Core.Platform.Timers;
 
@@ -21,14 +21,14 @@ public static class TimerOrchestrations
         TimerInfo info, object? input = null, CancellationToken ct = default)
     {
         var id = InstanceIdFor(info);
-        // Checked first because the engine restarts a finished instance under a reused id.
+        // Checked first because the client replaces a finished instance under a reused id (only active ones are refused).
         if (await client.GetInstanceAsync(id, ct) is not null) return new TimerOrchestrationStart(id, false);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(id), ct);
             return new TimerOrchestrationStart(id, true);
         }
-        catch (OrchestrationAlreadyExistsException)
+        catch (global::DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException)
         {
             return new TimerOrchestrationStart(id, false);
         }

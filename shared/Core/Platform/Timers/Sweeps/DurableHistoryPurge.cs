@@ -1,4 +1,4 @@
-using Fleet.Durable.Client;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
