@@ -130,7 +130,7 @@ public sealed class DurableBenchmark : IBenchmark
                 var ms = new List<double>();
                 for (int i = 0; i < EventInstances; i++)
                 {
-                    string id = await client.ScheduleNewOrchestrationInstanceAsync("Await", null, cancellation: ct);
+                    string id = await client.ScheduleNewOrchestrationInstanceAsync("Await", cancellation: ct);
                     // Running is written after the first episode's checkpoint, so the orchestration is already waiting.
                     await client.WaitForInstanceStartAsync(id, false, ct);
                     var watch = Stopwatch.StartNew();

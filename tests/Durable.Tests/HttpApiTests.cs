@@ -13,6 +13,7 @@ namespace Fleet.Durable.Tests;
 public abstract class HttpApiTests<TFixture>(TFixture fixture) where TFixture : DurableFixture
 {
     private const string Base = "/runtime/webhooks/durabletask";
+    protected TFixture Fixture => fixture;
     private HttpClient Http => fixture.Http;
     private DurableTaskClient Client => fixture.Client;
 
@@ -341,9 +342,9 @@ public sealed class FleetHttpApiTests(AzuriteFixture fixture) : HttpApiTests<Azu
     [Fact]
     public async Task Rewind_of_a_failed_instance_is_501_on_Fleets_provider()
     {
-        string id = await fixture.Client.ScheduleNewOrchestrationInstanceAsync("FailingChild");
-        await fixture.Client.WaitForInstanceCompletionAsync(id, false, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        var r = await fixture.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/rewind?reason=retry", null);
+        string id = await Fixture.Client.ScheduleNewOrchestrationInstanceAsync("FailingChild");
+        await Fixture.Client.WaitForInstanceCompletionAsync(id, false, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        var r = await Fixture.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/rewind?reason=retry", null);
         Assert.Equal(HttpStatusCode.NotImplemented, r.StatusCode);
         Assert.Contains("rewind", JsonNode.Parse(await r.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
     }
@@ -354,9 +355,9 @@ public sealed class StockHttpApiTests(StockFixture fixture) : HttpApiTests<Stock
     [Fact]
     public async Task Rewind_of_a_failed_instance_is_202_on_the_stock_provider()
     {
-        string id = await fixture.Client.ScheduleNewOrchestrationInstanceAsync("FailingChild");
-        await fixture.Client.WaitForInstanceCompletionAsync(id, false, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        var r = await fixture.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/rewind?reason=retry", null);
+        string id = await Fixture.Client.ScheduleNewOrchestrationInstanceAsync("FailingChild");
+        await Fixture.Client.WaitForInstanceCompletionAsync(id, false, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        var r = await Fixture.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{id}/rewind?reason=retry", null);
         Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
     }
 }

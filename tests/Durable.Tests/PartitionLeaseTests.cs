@@ -66,7 +66,7 @@ public sealed class PartitionLeaseTests
             Assert.Empty(Owned(a).Intersect(Owned(b)));
 
             var client = a.Services.GetRequiredService<DurableTaskClient>();
-            var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.ScheduleNewOrchestrationInstanceAsync("Where", null)));
+            var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.ScheduleNewOrchestrationInstanceAsync("Where")));
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var done = await Task.WhenAll(ids.Select(id => client.WaitForInstanceCompletionAsync(id, true, cts.Token)));
             Assert.All(done, m => Assert.Equal(OrchestrationRuntimeStatus.Completed, m.RuntimeStatus));
@@ -77,7 +77,7 @@ public sealed class PartitionLeaseTests
             deadline = DateTime.UtcNow.AddSeconds(30);
             while (Owned(a).Count < 4 && DateTime.UtcNow < deadline) await Task.Delay(100);
             Assert.Equal(4, Owned(a).Count);
-            var after = await client.ScheduleNewOrchestrationInstanceAsync("Where", null);
+            var after = await client.ScheduleNewOrchestrationInstanceAsync("Where");
             Assert.Equal(OrchestrationRuntimeStatus.Completed, (await client.WaitForInstanceCompletionAsync(after, false, cts.Token)).RuntimeStatus);
         }
         finally
