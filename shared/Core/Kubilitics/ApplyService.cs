@@ -24,7 +24,7 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
         var docs = new List<Doc>();
         for (var i = 0; i < parsed.Count; i++) docs.Add(await DescribeAsync(clusterId, i, parsed[i], ct));
         var dup = docs.GroupBy(d => (d.Type.Plural, d.Type.Group, d.Namespace, d.Name)).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw FleetException.Validation($"documents[{dup.Last().Index}].metadata.name", $"document {dup.Last().Index} repeats {dup.Key.Plural} {dup.Key.Name}");
+        if (dup is not null) throw FleetException.Validation($"documents[{dup.Last().Index}].metadata.name", $"documents[{dup.Last().Index}].metadata.name repeats {dup.Key.Plural} {dup.Key.Name}");
 
         return await kube.RunAsync(clusterId, async (k, t) =>
         {
@@ -44,7 +44,7 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
                     throw KubeCall.Translate(e, $"documents[{d.Index}]");
                 }
                 if (current is not null && RemovedFields(current, dry) is { Count: > 0 } removed)
-                    destructive.Add($"document {d.Index} ({d.Type.Kind} {d.Name}) would remove {string.Join(", ", removed)}");
+                    destructive.Add($"documents[{d.Index}] ({d.Type.Kind} {d.Name}) would remove {string.Join(", ", removed)}");
             }
             if (destructive.Count > 0 && !confirmed)
                 throw FleetException.Validation("X-Confirm-Destructive", $"{string.Join("; ", destructive)}: send X-Confirm-Destructive: true to apply");
@@ -83,11 +83,11 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
             foreach (var p in path) n = n is JsonObject obj ? obj[p] : null;
             return n is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
         }
-        var apiVersion = Str("apiVersion") ?? throw FleetException.Validation($"documents[{i}].apiVersion", $"document {i}: apiVersion is required");
-        var kind = Str("kind") ?? throw FleetException.Validation($"documents[{i}].kind", $"document {i}: kind is required");
-        var name = Str("metadata", "name") ?? throw FleetException.Validation($"documents[{i}].metadata.name", $"document {i}: metadata.name is required");
+        var apiVersion = Str("apiVersion") ?? throw FleetException.Validation($"documents[{i}].apiVersion", $"documents[{i}].apiVersion is required");
+        var kind = Str("kind") ?? throw FleetException.Validation($"documents[{i}].kind", $"documents[{i}].kind is required");
+        var name = Str("metadata", "name") ?? throw FleetException.Validation($"documents[{i}].metadata.name", $"documents[{i}].metadata.name is required");
         var rt = await discovery.FindByKindAsync(clusterId, apiVersion, kind, ct)
-                 ?? throw FleetException.Validation($"documents[{i}].kind", $"document {i}: the cluster serves no {kind} in {apiVersion}");
+                 ?? throw FleetException.Validation($"documents[{i}].kind", $"documents[{i}].kind: the cluster serves no {kind} in {apiVersion}");
         var meta = (JsonObject)o["metadata"]!;
         string? ns = null;
         if (rt.Namespaced)

@@ -38,7 +38,7 @@ public static partial class ManifestParser
         foreach (var d in docs)
         {
             if (d is null) continue; // an empty YAML document (a trailing ---)
-            if (d is not JsonObject o) throw FleetException.Validation($"documents[{result.Count}]", $"document {result.Count} is not an object");
+            if (d is not JsonObject o) throw FleetException.Validation($"documents[{result.Count}]", $"documents[{result.Count}] is not an object");
             if (o["kind"]?.GetValue<string>() is { } kind && kind.EndsWith("List", StringComparison.Ordinal) && o["items"] is JsonArray items)
                 result.AddRange(items.OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
             else result.Add(o);
@@ -49,7 +49,8 @@ public static partial class ManifestParser
 
     private static JsonNode? Convert(YamlNode node) => node switch
     {
-        YamlMappingNode m => new JsonObject(m.Children.Select(kv => new KeyValuePair<string, JsonNode?>(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
+        YamlMappingNode m => new JsonObject(m.Children.Select(kv => new KeyValuePair<string, JsonNode?>(
+            (kv.Key as YamlScalarNode)?.Value ?? throw FleetException.Validation("body", "a YAML mapping key must be a plain value"), Convert(kv.Value)))),
         YamlSequenceNode s => new JsonArray(s.Children.Select(Convert).ToArray()),
         YamlScalarNode v => Scalar(v),
         _ => null,
@@ -58,7 +59,8 @@ public static partial class ManifestParser
     private static JsonNode? Scalar(YamlScalarNode v)
     {
         var text = v.Value ?? "";
-        if (v.Style != YamlDotNet.Core.ScalarStyle.Plain || v.Tag.Value == "tag:yaml.org,2002:str") return JsonValue.Create(text);
+        if (v.Style != YamlDotNet.Core.ScalarStyle.Plain || (!v.Tag.IsEmpty && !v.Tag.IsNonSpecific && v.Tag.Value == "tag:yaml.org,2002:str"))
+            return JsonValue.Create(text);
         if (text is "" or "~" or "null" or "Null" or "NULL") return null;
         if (text is "true" or "True" or "TRUE") return JsonValue.Create(true);
         if (text is "false" or "False" or "FALSE") return JsonValue.Create(false);

@@ -172,7 +172,7 @@ public sealed class KubiliticsRelationTests(KubiliticsClusterFixture f)
         }
         finally
         {
-            await c.CoreV1.DeletePersistentVolumeAsync(pvName);
+            Assert.Equal(200, (await SendAsync(f.Operator, HttpMethod.Delete, $"{f.Base}/resources/persistentvolumes/-/{pvName}", confirm: true)).Status);
         }
     }
 

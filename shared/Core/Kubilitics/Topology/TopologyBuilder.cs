@@ -32,10 +32,17 @@ public sealed class TopologyBuilder
             foreach (var o in items) b.AddNode(type.Kind, o, TopologyKinds.OnlyWhenReferenced(type.Kind, ns is not null));
         }
         foreach (var (obj, id, kind) in b._objects) b.AddEdges(obj, id, kind);
-        var connected = b._edges.Values.SelectMany(e => new[] { e.Source, e.Target }).ToHashSet(StringComparer.Ordinal);
-        var nodes = b._nodes.Values.Where(n => !b._optional.Contains(n.Id) || connected.Contains(n.Id))
+        // Cluster-scoped objects join a namespace's graph when something in it leads to them (Pod→Node, PVC→PV→StorageClass).
+        var kept = b._nodes.Keys.Where(id => !b._optional.Contains(id)).ToHashSet(StringComparer.Ordinal);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var e in b._edges.Values)
+                if (kept.Contains(e.Source) && b._optional.Contains(e.Target) && kept.Add(e.Target)) grew = true;
+        }
+        var nodes = b._nodes.Values.Where(n => kept.Contains(n.Id))
             .OrderBy(n => TopologyKinds.Order(n.Type)).ThenBy(n => n.Namespace ?? "", StringComparer.Ordinal).ThenBy(n => n.Name, StringComparer.Ordinal).ToList();
-        var edges = b._edges.Values.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var edges = b._edges.Values.Where(e => kept.Contains(e.Source) && kept.Contains(e.Target)).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         return (nodes, edges);
     }
 
