@@ -170,6 +170,7 @@ public sealed class TopologyService(KubeCall kube, KubeDiscovery discovery, Clus
                 rv = Str(e, "object", "metadata", "resourceVersion") ?? rv;
                 if (type != "BOOKMARK") Invalidate(clusterId);
             }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct); // the server ended the watch (timeoutSeconds): resume
         }
     }
 
