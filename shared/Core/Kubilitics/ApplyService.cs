@@ -10,7 +10,8 @@ public sealed record AppliedResource(string Kind, string? Namespace, string Name
 /// <summary>
 /// Server-side apply of a batch with Fleet's field manager. Every document is first applied with
 /// dryRun=All, so an invalid one (400 naming its index and field) leaves the whole batch unapplied; a
-/// document whose apply would remove fields Fleet applied before needs X-Confirm-Destructive.
+/// document whose apply would remove fields Fleet applied before needs X-Confirm-Destructive. (Objects in a namespace
+/// the same batch creates are validated when applied, after that namespace: they cannot be dry-run before it exists.)
 /// </summary>
 public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
 {
@@ -37,6 +38,10 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
                 try { current = await k.GetObjectAsync(d.Type.ItemPath(d.Namespace, d.Name), t); }
                 catch (HttpOperationException e) when (KubeCall.IsNotFound(e)) { }
                 before.Add(current);
+                // An object in a namespace an earlier document of the batch creates cannot be dry-run before that
+                // namespace exists: the API server validates it when it is applied, after its namespace.
+                if (d.Namespace is not null && docs.Any(n => n.Index < d.Index && n.Type is { Group: "", Plural: "namespaces" } && n.Name == d.Namespace && before[n.Index] is null))
+                    continue;
                 JsonObject dry;
                 try { dry = await SendApplyAsync(k, d, dryRun: true, t); }
                 catch (HttpOperationException e) when ((int)e.Response.StatusCode is 400 or 404 or 409 or 422)

@@ -77,6 +77,24 @@ public sealed class KubiliticsApplyTests(KubiliticsClusterFixture f)
     }
 
     [Fact]
+    public async Task A_namespace_and_its_objects_apply_in_one_batch()
+    {
+        var ns = "apply-ns-" + Guid.NewGuid().ToString("N")[..8];
+        var yaml = $"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: inside, namespace: {ns}}}\ndata: {{a: \"1\"}}\n";
+        try
+        {
+            var r = await SendAsync(f.Operator, HttpMethod.Post, $"{f.Base}/apply", yaml, "application/yaml");
+            Assert.True(r.Status == 200, r.Text);
+            Assert.Equal([("Namespace", ns, "created"), ("ConfigMap", "inside", "created")], Applied(r.Body!));
+            Assert.Equal("1", (await f.Cluster.Client.CoreV1.ReadNamespacedConfigMapAsync("inside", ns)).Data["a"]);
+        }
+        finally
+        {
+            await f.Cluster.Client.CoreV1.DeleteNamespaceAsync(ns);
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_batch_applies_nothing_and_names_the_document_and_field()
     {
         var ns = await f.Cluster.CreateNamespaceAsync("apply");
