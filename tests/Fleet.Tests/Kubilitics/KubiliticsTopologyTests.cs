@@ -11,8 +11,19 @@ namespace Fleet.Tests.Kubilitics;
 /// <summary>The topology of a seeded namespace, its determinism, filters, subgraph, cache, exports and roles.</summary>
 [Trait("Category", "Kubernetes")]
 [Collection(KubiliticsCollection.Name)]
-public sealed class KubiliticsTopologyTests(KubiliticsClusterFixture f)
+public sealed class KubiliticsTopologyTests(KubiliticsClusterFixture f) : IAsyncLifetime
 {
+    // PersistentVolumes are cluster-scoped: namespaces do not take them along, so each test removes its own.
+    private readonly List<string> _volumes = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var pv in _volumes)
+            await SendAsync(f.Operator, HttpMethod.Delete, $"{f.Base}/resources/persistentvolumes/-/{pv}", confirm: true);
+    }
+
     private sealed record Seeded(string Ns, string Pod, string ReplicaSet, string Node, string Pv);
 
     /// <summary>Deployment→ReplicaSet→Pod, Service, Ingress, ConfigMap, Secret, PVC→PV→StorageClass, SA, Role, RoleBinding, HPA.</summary>
@@ -22,6 +33,7 @@ public sealed class KubiliticsTopologyTests(KubiliticsClusterFixture f)
         var c = f.Cluster.Client;
         var labels = new Dictionary<string, string> { ["app"] = "web" };
         var pvName = ns + "-pv";
+        _volumes.Add(pvName);
         await c.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "web-config" } }, ns);
         await c.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "web-secret" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, ns);
         await c.CoreV1.CreatePersistentVolumeAsync(new V1PersistentVolume
