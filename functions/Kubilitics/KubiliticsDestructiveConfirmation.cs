@@ -16,6 +16,6 @@ public static class KubiliticsDestructiveConfirmation
             return await next(context);
         });
 
-    private static bool IsConfirmed(string value) =>
+    public static bool IsConfirmed(string value) =>
         value.Length > 0 && !value.Equals("false", StringComparison.OrdinalIgnoreCase) && value != "0";
 }

@@ -1,9 +1,12 @@
+using Fleet.Core.Kubilitics;
+
 namespace Fleet.Functions.Kubilitics;
 
 /// <summary>Kubilitics under <c>/api/kubilitics</c> (seeds/kubilitics-api.md).</summary>
 public static class KubiliticsModule
 {
-    public static IServiceCollection AddKubilitics(this IServiceCollection services, IConfiguration configuration) => services;
+    public static IServiceCollection AddKubilitics(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddKubiliticsClusterServices();
 
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
@@ -13,6 +16,10 @@ public static class KubiliticsModule
         group.MapKubiliticsAuth();
         group.MapKubiliticsUsers();
         group.MapKubiliticsAudit();
+        group.MapKubiliticsResources();
+        group.MapKubiliticsWorkloads();
+        group.MapKubiliticsRelations();
+        group.MapKubiliticsTopology();
         return group;
     }
 }

@@ -90,7 +90,7 @@ public sealed class ClusterConnections(IOptions<KubernetesOptions> options) : ID
             })
             .AddTimeout(o.RequestTimeout)
             .Build();
-        return new Connection(new k8s.Kubernetes(configuration), pipeline, breaker, fingerprint);
+        return new Connection(new FleetKubernetes(configuration), pipeline, breaker, fingerprint);
     }
 
     public void Dispose()

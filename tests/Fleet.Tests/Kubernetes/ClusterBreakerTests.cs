@@ -48,6 +48,13 @@ public sealed class ClusterBreakerTests
         Assert.Equal(ClusterConnections.BreakerOpenMessage, (string?)JsonNode.Parse(await open!.Content.ReadAsStringAsync())!["error"]);
         Assert.True(open.Headers.RetryAfter is not null);
         Assert.Equal(CircuitState.Open, connections.BreakerState(id));
+        // Every Kubilitics cluster route goes through the same breaker.
+        foreach (var path in new[] { "resources/pods", "topology", "search?q=x" })
+        {
+            var r = await admin.GetAsync($"/api/kubilitics/v1/clusters/{id}/{path}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+            Assert.Equal(ClusterConnections.BreakerOpenMessage, (string?)JsonNode.Parse(await r.Content.ReadAsStringAsync())!["error"]);
+        }
 
         var swept = await registry.RefreshAsync(id, CancellationToken.None);
         Assert.Equal(ClusterStatus.Disconnected, swept.Status);

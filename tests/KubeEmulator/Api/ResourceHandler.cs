@@ -93,8 +93,7 @@ public sealed class ResourceHandler(EmulatorState state)
             throw ApiException.BadRequest($"the API version in the data ({Json.Str(body, "apiVersion")}) does not match the expected API version ({rt.GroupVersion})");
         body["apiVersion"] = rt.GroupVersion;
         Validate(rt, body);
-        if (IsDryRun(http)) { await HttpJson.Write(http, 201, body); return; }
-        var created = Store.Create(rt, ns, body);
+        var created = Store.Create(rt, ns, body, IsDryRun(http));
         await HttpJson.Write(http, 201, Output(rt, created));
     }
 
@@ -102,8 +101,21 @@ public sealed class ResourceHandler(EmulatorState state)
 
     private static void Validate(ResourceType rt, JsonObject obj)
     {
-        if (rt.Group == "" && rt.Plural == "pods" && !Json.Objects(Json.At(obj, "spec", "containers")).Any())
-            throw ApiException.Invalid("Pod", "", Json.Name(obj), "spec.containers", "Required value");
+        var podSpec = (rt.Group, rt.Plural) switch
+        {
+            ("", "pods") => "spec",
+            ("apps", "deployments" or "replicasets" or "statefulsets" or "daemonsets") or ("batch", "jobs") => "spec.template.spec",
+            ("batch", "cronjobs") => "spec.jobTemplate.spec.template.spec",
+            _ => null,
+        };
+        if (podSpec is null) return;
+        var containers = Json.At(obj, podSpec.Split('.'))?["containers"] as JsonArray;
+        if (containers is null || containers.Count == 0)
+            throw ApiException.Invalid(rt.Kind, rt.Group, Json.Name(obj), podSpec + ".containers", "Required value");
+        for (var i = 0; i < containers.Count; i++)
+            foreach (var field in new[] { "name", "image" })
+                if (string.IsNullOrEmpty(Json.Str(containers[i], field)))
+                    throw ApiException.Invalid(rt.Kind, rt.Group, Json.Name(obj), $"{podSpec}.containers[{i}].{field}", "Required value");
     }
 
     private async Task Item(HttpContext http, ResourcePath p)
@@ -156,8 +168,10 @@ public sealed class ResourceHandler(EmulatorState state)
     }
 
     /// <summary>
-    /// Server-side apply, approximated: the applied configuration (JSON, which is also YAML) creates the
-    /// object or is merged into it like a strategic merge patch. Field ownership is not tracked.
+    /// Server-side apply: the applied configuration (JSON, which is also YAML) creates the object or is merged
+    /// into it (strategic merge for built-in kinds, merge patch for custom ones); the fields the manager applied
+    /// are recorded in metadata.managedFields (fieldsV1, lists atomic), and fields it applied before but no longer
+    /// applies are removed, as the real server does for a sole owner. Honors dryRun=All.
     /// </summary>
     private async Task Apply(HttpContext http, ResourcePath p)
     {
@@ -165,18 +179,32 @@ public sealed class ResourceHandler(EmulatorState state)
         JsonObject body;
         try { body = await HttpJson.ReadObject(http); }
         catch (ApiException) { throw new ApiException(415, "UnsupportedMediaType", "the emulator accepts apply patches in their JSON form only"); }
+        var manager = http.Request.Query["fieldManager"].ToString();
+        if (manager.Length == 0) throw ApiException.BadRequest("PATCH, application/apply-patch+yaml: fieldManager is required for apply requests");
+        if (Json.Str(body, "kind") is { } kind && kind != rt.Kind || Json.Str(body, "apiVersion") is { } av && av != rt.GroupVersion)
+            throw ApiException.BadRequest($"the API version in the data ({Json.Str(body, "apiVersion")}) does not match the expected API version ({rt.GroupVersion})");
+        if (Json.Name(body) is { Length: > 0 } bodyName && bodyName != p.Name)
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({p.Name})");
+        var dryRun = IsDryRun(http);
+        var fields = ManagedFields.Of(body);
         var existing = Store.Get(rt, p.Namespace, p.Name!);
         if (existing is null)
         {
             Json.Meta(body)["name"] = p.Name;
             body["apiVersion"] = rt.GroupVersion;
             Validate(rt, body);
-            await HttpJson.Write(http, 201, Output(rt, Store.Create(rt, p.Namespace, body)));
+            ManagedFields.Record(body, manager, rt.GroupVersion, fields);
+            await HttpJson.Write(http, 201, Output(rt, Store.Create(rt, p.Namespace, body, dryRun)));
             return;
         }
-        var merged = IsBuiltIn(rt) ? StrategicMergePatch.Apply(existing, body) : (JsonObject)MergePatch.Apply(existing, body)!;
+        var applied = Json.Clone(body);
+        Json.Meta(applied).Remove("managedFields");
+        var merged = IsBuiltIn(rt) ? StrategicMergePatch.Apply(existing, applied) : (JsonObject)MergePatch.Apply(existing, applied)!;
+        ManagedFields.RemoveDropped(merged, ManagedFields.Owned(existing, manager), fields);
+        ManagedFields.Record(merged, manager, rt.GroupVersion, fields);
         if (Json.Str(body, "metadata", "resourceVersion") is null) Json.Meta(merged).Remove("resourceVersion");
-        await HttpJson.Write(http, 200, Output(rt, Store.Update(rt, p.Namespace, p.Name!, merged, UpdateKind.Main)));
+        Validate(rt, merged);
+        await HttpJson.Write(http, 200, Output(rt, Store.Update(rt, p.Namespace, p.Name!, merged, UpdateKind.Main, dryRun)));
     }
 
     private static async Task<JsonObject?> DeleteOptions(HttpContext http)
@@ -226,8 +254,7 @@ public sealed class ResourceHandler(EmulatorState state)
         var wantsRv = Json.Str(patch, "metadata", "resourceVersion") is not null
                       || (patch is JsonArray ops && ops.OfType<JsonObject>().Any(o => Json.Str(o, "path") == "/metadata/resourceVersion"));
         if (!wantsRv) Json.Meta(patched).Remove("resourceVersion");
-        if (IsDryRun(http)) return patched;
-        return Store.Update(rt, p.Namespace, p.Name!, patched, kind);
+        return Store.Update(rt, p.Namespace, p.Name!, patched, kind, IsDryRun(http));
     }
 
     private static JsonObject ApplyPatch(HttpContext http, ResourceType rt, JsonObject current, JsonNode patch)

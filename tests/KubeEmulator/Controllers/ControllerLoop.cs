@@ -27,6 +27,7 @@ public sealed class ControllerLoop : IAsyncDisposable
             new JobController(state, events),
             new PodLifecycle(state, events),
             new EndpointsController(state),
+            new EndpointSliceController(state),
         ];
         _watcher = state.Store.Watch(null, null, state.Store.CurrentResourceVersion);
         _loop = Task.Run(Run);

@@ -93,7 +93,8 @@ public sealed class ObjectStore
         }
     }
 
-    public JsonObject Create(ResourceType rt, string? ns, JsonObject obj)
+    /// <summary>Creates the object; with <paramref name="dryRun"/> it is admitted and validated but not stored (dryRun=All).</summary>
+    public JsonObject Create(ResourceType rt, string? ns, JsonObject obj, bool dryRun = false)
     {
         JsonObject stored;
         lock (_gate)
@@ -130,6 +131,7 @@ public sealed class ObjectStore
             meta.Remove("deletionTimestamp");
             if (obj["spec"] is not null && rt.Kind != "Pod") meta["generation"] = 1;
             Admission.OnCreate(rt, obj, () => ++_serviceIpCounter);
+            if (dryRun) return Reorder(obj);
             meta["resourceVersion"] = (++_rv).ToString();
             stored = Reorder(obj);
             Map(rt)[Key(ns, name)] = stored;
@@ -139,7 +141,7 @@ public sealed class ObjectStore
         return stored;
     }
 
-    public JsonObject Update(ResourceType rt, string? ns, string name, JsonObject obj, UpdateKind kind)
+    public JsonObject Update(ResourceType rt, string? ns, string name, JsonObject obj, UpdateKind kind, bool dryRun = false)
     {
         JsonObject stored;
         lock (_gate)
@@ -182,6 +184,7 @@ public sealed class ObjectStore
             if (oldMeta["generation"] is not null && !SameSpec(old, next))
                 meta["generation"] = (Json.Long(oldMeta, "generation") ?? 1) + 1;
             if (IsCrd(rt)) Admission.CrdStatus(next);
+            if (dryRun) return Reorder(next);
             meta["resourceVersion"] = (++_rv).ToString();
             stored = Reorder(next);
             Map(rt)[Key(ns, name)] = stored;
