@@ -3,7 +3,7 @@ namespace Fleet.Functions.Kubilitics;
 /// <summary>Kubilitics under <c>/api/kubilitics</c> (seeds/kubilitics-api.md).</summary>
 public static class KubiliticsModule
 {
-    public static IServiceCollection AddKubilitics(this IServiceCollection services, IConfiguration configuration) => services;
+    public static IServiceCollection AddKubilitics(this IServiceCollection services, IConfiguration configuration) => services.AddKubiliticsLive(configuration);
 
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
@@ -13,6 +13,7 @@ public static class KubiliticsModule
         group.MapKubiliticsAuth();
         group.MapKubiliticsUsers();
         group.MapKubiliticsAudit();
+        group.MapKubiliticsLive();
         return group;
     }
 }
