@@ -1,5 +1,6 @@
 using Fleet.Core.Kubernetes;
 using Fleet.Core.Kubilitics;
+using Fleet.Core.Kubilitics.Shell;
 using Fleet.Core.Platform.Storage;
 
 namespace Fleet.Functions.Kubilitics;
@@ -17,6 +18,10 @@ public static class KubiliticsLiveModule
         services.AddSingleton<ClusterViews>();
         services.AddSingleton<PodLogs>();
         services.AddSingleton<ClusterMetrics>();
+        services.Configure<ShellOptions>(configuration.GetSection("Kubilitics:Shell"));
+        services.AddSingleton<KubectlRunner>();
+        services.AddSingleton<KubectlShell>();
+        services.AddSingleton<ShellCompletion>();
         return services;
     }
 
@@ -26,6 +31,7 @@ public static class KubiliticsLiveModule
         group.MapKubiliticsViews();
         group.MapKubiliticsLogs();
         group.MapKubiliticsMetrics();
+        group.MapKubiliticsShell();
         return group;
     }
 }
