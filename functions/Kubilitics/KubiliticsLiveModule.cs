@@ -22,6 +22,8 @@ public static class KubiliticsLiveModule
         services.AddSingleton<KubectlRunner>();
         services.AddSingleton<KubectlShell>();
         services.AddSingleton<ShellCompletion>();
+        services.AddSingleton<PodExec>();
+        services.AddSingleton<ResourceWatchHub>();
         return services;
     }
 
@@ -32,6 +34,8 @@ public static class KubiliticsLiveModule
         group.MapKubiliticsLogs();
         group.MapKubiliticsMetrics();
         group.MapKubiliticsShell();
+        group.MapKubiliticsPodExec();
+        group.MapKubiliticsResourceStream();
         return group;
     }
 }
