@@ -160,13 +160,14 @@ public sealed class ResourceWatchHub(ClusterRegistry registry, ILogger<ResourceW
                         }
                         var gone = false;
                         var watch = _ns is null || !kind.Namespaced
-                            ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(kind.Group, kind.Version, kind.Plural,
-                                allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 300, watch: true, cancellationToken: ct)
-                            : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(kind.Group, kind.Version, _ns, kind.Plural,
-                                allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 300, watch: true, cancellationToken: ct);
-                        await foreach (var (type, obj) in watch.WatchAsync<JsonObject, object>(e => gone |= IsGone(e), ct))
+                            ? client.CustomObjects.WatchListClusterCustomObjectAsync(kind.Group, kind.Version, kind.Plural,
+                                allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 300, onError: e => gone |= IsGone(e), cancellationToken: ct)
+                            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(kind.Group, kind.Version, _ns, kind.Plural,
+                                allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: 300, onError: e => gone |= IsGone(e), cancellationToken: ct);
+                        await foreach (var (type, raw) in watch)
                         {
                             failures = 0;
+                            var obj = raw is JsonElement element ? JsonNode.Parse(element.GetRawText()) as JsonObject : null;
                             if (obj?["metadata"] is not JsonObject meta) continue;
                             if ((string?)meta["resourceVersion"] is { } newRv) rv = newRv;
                             if (type == WatchEventType.Bookmark) continue;

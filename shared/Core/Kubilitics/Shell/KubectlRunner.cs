@@ -24,11 +24,9 @@ public sealed class KubectlRunner(ClusterRegistry registry, IOptions<ShellOption
         try
         {
             var configPath = Path.Combine(dir.FullName, "kubeconfig");
-            await using (var f = new FileStream(configPath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write,
-                UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
+            var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            await using (var f = new FileStream(configPath, fileOptions))
             {
                 await f.WriteAsync(Encoding.UTF8.GetBytes(kubeconfig.Yaml), ct);
             }
