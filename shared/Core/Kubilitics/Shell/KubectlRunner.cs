@@ -42,11 +42,11 @@ public sealed class KubectlRunner(ClusterRegistry registry, IOptions<ShellOption
             psi.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
             psi.Environment["HOME"] = dir.FullName;
             psi.Environment["KUBECONFIG"] = configPath;
-            psi.Environment["KUBECACHEDIR"] = Path.Combine(dir.FullName, "cache");
             psi.ArgumentList.Add("--kubeconfig=" + configPath);
             psi.ArgumentList.Add("--cache-dir=" + Path.Combine(dir.FullName, "cache"));
-            foreach (var a in command.Arguments) psi.ArgumentList.Add(a);
+            // Global flags go before the verb, so nothing lands after a "--" that hands the rest to a container.
             if (!command.HasNamespace) psi.ArgumentList.Add("--namespace=" + ns);
+            foreach (var a in command.Arguments) psi.ArgumentList.Add(a);
 
             using var process = new Process { StartInfo = psi };
             try
