@@ -6,7 +6,7 @@ namespace Fleet.Functions.Kubilitics;
 public static class KubiliticsModule
 {
     public static IServiceCollection AddKubilitics(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddKubiliticsClusterServices();
+        services.AddKubiliticsClusterServices().AddKubiliticsLive(configuration);
 
     public static RouteGroupBuilder MapKubiliticsApi(this RouteGroupBuilder group)
     {
@@ -20,6 +20,7 @@ public static class KubiliticsModule
         group.MapKubiliticsWorkloads();
         group.MapKubiliticsRelations();
         group.MapKubiliticsTopology();
+        group.MapKubiliticsLive();
         return group;
     }
 }

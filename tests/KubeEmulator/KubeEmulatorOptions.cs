@@ -20,6 +20,9 @@ public sealed class KubeEmulatorOptions
     /// <summary>Seeds namespaces, nodes and the KubeEdge CRDs on start.</summary>
     public bool Seed { get; set; } = true;
 
+    /// <summary>Serves metrics.k8s.io as metrics-server does; false is a cluster without metrics-server (the group is not discovered, its paths 404).</summary>
+    public bool MetricsServer { get; set; } = true;
+
     /// <summary>Runs the Deployment/ReplicaSet/Job/Pod/Endpoints controllers.</summary>
     public bool RunControllers { get; set; } = true;
 }

@@ -54,6 +54,12 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
 
     public ResourceRegistry Registry => State.Registry;
 
+    /// <summary>
+    /// Ends every open watch stream (as an API server restart or a load balancer's idle cut does); clients must
+    /// watch again from the last resourceVersion they saw. Controllers' own watches are not affected.
+    /// </summary>
+    public int BreakWatches() => State.WatchStreams.BreakAll();
+
     internal EmulatorState State { get; }
 
     public static async Task<KubeEmulatorServer> StartAsync(KubeEmulatorOptions? options = null, CancellationToken ct = default)
@@ -61,6 +67,7 @@ public sealed class KubeEmulatorServer : IAsyncDisposable
         options ??= new KubeEmulatorOptions();
         options.Token ??= Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var registry = new ResourceRegistry();
+        if (!options.MetricsServer) registry.RemoveGroup("metrics.k8s.io");
         var store = new ObjectStore(registry);
         var kubelet = new KubeletSimulator(options.CheckpointFixturePath ?? FindCheckpointFixture());
         var state = new EmulatorState(options, registry, store, kubelet);

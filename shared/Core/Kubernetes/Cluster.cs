@@ -30,3 +30,12 @@ public sealed record ClusterRegistration(
     string AuthType = "kubeconfig",
     string? RegistryName = null,
     string? ExpectedServerUrl = null);
+
+/// <summary>A cluster's kubeconfig with only its own context; <see cref="Yaml"/> holds credentials.</summary>
+public sealed record SingleContextKubeconfig(Cluster Cluster, k8s.KubeConfigModels.K8SConfiguration Config, string Yaml);
+
+/// <summary>Told after a cluster is removed from the registry, to drop what refers to it (e.g. project membership).</summary>
+public interface IClusterRemovedListener
+{
+    Task ClusterRemovedAsync(string clusterId, CancellationToken ct);
+}

@@ -19,7 +19,8 @@ public sealed class ClusterRegistry(
     KubeconfigVault vault,
     ClusterConnections connections,
     IOptions<KubernetesOptions> options,
-    ILogger<ClusterRegistry> logger)
+    ILogger<ClusterRegistry> logger,
+    IEnumerable<IClusterRemovedListener>? removedListeners = null)
 {
     public const string Table = "platformClusters";
     private TableClient Rows => storage.Tables.GetTableClient(Table);
@@ -100,6 +101,52 @@ public sealed class ClusterRegistry(
         ], ct);
         await vault.DeleteAsync(entity, ct);
         connections.Forget(clusterId);
+        foreach (var listener in removedListeners ?? []) await listener.ClusterRemovedAsync(clusterId, ct);
+    }
+
+    /// <summary>
+    /// The cluster's stored kubeconfig cut down to its one context (that context's cluster and user only):
+    /// for a download, or a private file for kubectl. Holds credentials: never log it.
+    /// </summary>
+    public async Task<SingleContextKubeconfig> SingleContextKubeconfigAsync(string clusterId, CancellationToken ct)
+    {
+        var entity = await EntityAsync(clusterId, ct);
+        var config = KubeconfigParser.Parse(await ReadStoredAsync(entity, ct), "kubeconfig");
+        var context = config.Contexts.First(c => c.Name == entity.Context);
+        var one = new K8SConfiguration
+        {
+            ApiVersion = "v1",
+            Kind = "Config",
+            CurrentContext = context.Name,
+            Contexts = [context],
+            Clusters = (config.Clusters ?? []).Where(c => c.Name == context.ContextDetails?.Cluster).ToList(),
+            Users = (config.Users ?? []).Where(u => u.Name == context.ContextDetails?.User).ToList(),
+        };
+        return new SingleContextKubeconfig(Cluster.From(entity), one, KubernetesYaml.Serialize(one));
+    }
+
+    /// <summary>
+    /// A client of its own for a long-lived stream (watch, log follow, exec): no request timeout and no breaker,
+    /// which are for short calls. The caller disposes it.
+    /// </summary>
+    public async Task<IKubernetes> StreamingClientAsync(string clusterId, CancellationToken ct)
+    {
+        var entity = await EntityAsync(clusterId, ct);
+        var config = KubeconfigParser.Parse(await ReadStoredAsync(entity, ct), "kubeconfig");
+        var clientConfig = KubeconfigParser.ClientConfiguration(config, entity.Context, Timeout.InfiniteTimeSpan);
+        return new k8s.Kubernetes(clientConfig);
+    }
+
+    private async Task<string> ReadStoredAsync(ClusterEntity entity, CancellationToken ct)
+    {
+        try
+        {
+            return await vault.ReadAsync(entity, ct);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new FleetException(FleetErrorKind.Unavailable, $"The stored kubeconfig of cluster '{entity.Name}' cannot be decrypted; remove and add the cluster again");
+        }
     }
 
     /// <summary>Replaces a cluster's kubeconfig and/or settings; a new kubeconfig is tested first.</summary>

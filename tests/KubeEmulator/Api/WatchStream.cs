@@ -37,6 +37,7 @@ public sealed class WatchStream(EmulatorState state)
         }
         using var _ = watcher;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        using var registration = state.WatchStreams.Register(cts);
         if (timeout != Timeout.InfiniteTimeSpan) cts.CancelAfter(timeout);
         await http.Response.StartAsync(cts.Token);
         await http.Response.Body.FlushAsync(cts.Token);

@@ -95,6 +95,12 @@ public sealed class ResourceRegistry
         }
     }
 
+    /// <summary>Stops serving a built-in group (e.g. metrics.k8s.io on a cluster without metrics-server).</summary>
+    public void RemoveGroup(string group)
+    {
+        lock (_gate) _types.RemoveAll(t => t.Group == group);
+    }
+
     public void RemoveCrd(string crdName)
     {
         lock (_gate) RemoveCrdLocked(crdName);

@@ -40,6 +40,13 @@ public sealed class KubeletSimulator
         lock (list) list.AddRange(SplitLines(text).Select(l => (now, l)));
     }
 
+    /// <summary>Appends lines written at a given time (for <c>sinceSeconds</c>).</summary>
+    public void AppendPodLogAt(string ns, string pod, DateTimeOffset at, string text, string? container = null)
+    {
+        var list = _logs.GetOrAdd(LogKey(ns, pod, container), _ => []);
+        lock (list) list.AddRange(SplitLines(text).Select(l => (at, l)));
+    }
+
     public IReadOnlyList<(DateTimeOffset At, string Line)> GetPodLog(string ns, string pod, string container)
     {
         if (!_logs.TryGetValue(LogKey(ns, pod, container), out var list) && !_logs.TryGetValue(LogKey(ns, pod, null), out list))

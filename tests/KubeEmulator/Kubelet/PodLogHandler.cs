@@ -39,15 +39,26 @@ public sealed class PodLogHandler(EmulatorState state)
             while (!http.RequestAborted.IsCancellationRequested)
             {
                 await Task.Delay(100, http.RequestAborted);
-                if (state.Store.Get(p.Type, ns, name) is null) return;
+                var current = state.Store.Get(p.Type, ns, name);
+                if (current is null) return;
+                // The kubelet ends a follow when the container has terminated (after the last lines).
+                var ended = Terminated(current, container);
                 var now = state.Kubelet.GetPodLog(ns, name, container);
                 if (now.Count < written) written = 0; // replaced by SetPodLog: start over
                 for (; written < now.Count; written++) await Write(http, now[written], timestamps);
                 await http.Response.Body.FlushAsync(http.RequestAborted);
+                if (ended) return;
             }
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }
+    }
+
+    private static bool Terminated(JsonObject pod, string container)
+    {
+        if (Json.Str(pod, "status", "phase") is "Succeeded" or "Failed") return true;
+        var status = Json.Objects(Json.At(pod, "status", "containerStatuses")).FirstOrDefault(c => Json.Str(c, "name") == container);
+        return status is not null && Json.At(status, "state", "terminated") is not null;
     }
 
     public static string ResolveContainer(JsonObject pod, string? requested)

@@ -28,6 +28,19 @@ public sealed class ObjectStore
         get { lock (_gate) return _rv; }
     }
 
+    /// <summary>
+    /// Forgets the event history up to now, as etcd compaction does: a watch resuming from an older
+    /// resourceVersion gets 410 Gone and must list again.
+    /// </summary>
+    public void Compact()
+    {
+        lock (_gate)
+        {
+            _history.Clear();
+            _compactedRv = _rv;
+        }
+    }
+
     // ---- Seed / inspect API for tests (apiVersion + kind addressing) ----
 
     /// <summary>Creates the object, or replaces it (ignoring resourceVersion) when it exists. Returns the stored copy.</summary>
