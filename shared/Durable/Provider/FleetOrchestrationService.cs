@@ -91,8 +91,10 @@ public sealed partial class FleetOrchestrationService : IOrchestrationService, I
     // The work item's messages come back after their own abandon delay; the dispatcher need not pause as well.
     public int GetDelayInSecondsAfterOnProcessException(Exception exception) => 0;
 
+    // DurableTask.Core's dispatcher reads LockedUntilUtc of the null an idle fetch returns, and lands here with a
+    // NullReferenceException; a delay would hold back the next work item by a second after every idle period.
     /// <inheritdoc />
-    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => 1;
+    public int GetDelayInSecondsAfterOnFetchException(Exception exception) => 0;
 
     /// <inheritdoc />
     public Task CreateAsync() => CreateAsync(false);
