@@ -4,6 +4,7 @@ using Fleet.Functions.Kubilitics;
 using Fleet.Functions.Pioneer;
 using Fleet.Functions.Platform;
 using Fleet.Functions.Platform.Configuration;
+using Fleet.Functions.Platform.Contract;
 using Fleet.Functions.Platform.Http;
 using Fleet.Functions.Snap;
 
@@ -35,12 +36,12 @@ public static class FleetHost
         app.UseFleetPlatform();
         app.MapFleetPlatform();
         var prefix = app.Services.GetRequiredService<HttpSettings>().RoutePrefix;
-        app.MapGroup(FleetFamily.KubeEdge.BaseRoute(prefix)).WithTags("kubeedge").MapKubeEdgeApi();
-        app.MapGroup(FleetFamily.Kubilitics.BaseRoute(prefix)).WithTags("kubilitics").MapKubiliticsApi();
-        app.MapGroup(FleetFamily.Snap.BaseRoute(prefix)).WithTags("snap").MapSnapApi();
-        app.MapGroup(FleetFamily.Homei.BaseRoute(prefix)).WithTags("homei").MapHomeiApi();
+        app.MapGroup(FleetFamily.KubeEdge.BaseRoute(prefix)).WithTags("kubeedge").WithInputRules().MapKubeEdgeApi();
+        app.MapGroup(FleetFamily.Kubilitics.BaseRoute(prefix)).WithTags("kubilitics").WithInputRules().MapKubiliticsApi();
+        app.MapGroup(FleetFamily.Snap.BaseRoute(prefix)).WithTags("snap").WithInputRules().MapSnapApi();
+        app.MapGroup(FleetFamily.Homei.BaseRoute(prefix)).WithTags("homei").WithInputRules().MapHomeiApi();
         app.UseHomeiDocs(prefix);
-        app.MapGroup(FleetFamily.Pioneer.BaseRoute(prefix)).WithTags("pioneer").MapPioneerApi();
+        app.MapGroup(FleetFamily.Pioneer.BaseRoute(prefix)).WithTags("pioneer").WithInputRules().MapPioneerApi();
         mapExtra?.Invoke(app);
         return app;
     }

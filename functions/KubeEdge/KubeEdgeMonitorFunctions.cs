@@ -1,3 +1,4 @@
+using Fleet.Core.Platform.Errors;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -82,11 +83,7 @@ public static class KubeEdgeMonitorFunctions
     private static async Task Socket(HttpContext http, IEventBus bus)
     {
         if (!http.WebSockets.IsWebSocketRequest)
-        {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsJsonAsync(new { error = new { code = "API-001", message = "WebSocket upgrade required" } });
-            return;
-        }
+            throw FleetException.Validation("upgrade", "WebSocket upgrade required");
         using var ws = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(20),

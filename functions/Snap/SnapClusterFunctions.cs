@@ -1,5 +1,8 @@
 using Fleet.Core.Kubernetes;
 using Fleet.Core.Platform.Errors;
+using Fleet.Core.Platform.Storage;
+using Fleet.Functions.Platform.Contract;
+using Microsoft.AspNetCore.Mvc;
 using Fleet.Core.Platform.Time;
 using Fleet.Functions.Platform.Auth;
 
@@ -8,13 +11,13 @@ namespace Fleet.Functions.Snap;
 /// <summary>SNAP's cluster configuration routes: the other view of the shared cluster registry.</summary>
 public static class SnapClusterFunctions
 {
-    public sealed record CreateClusterRequest(string Name, string? ApiServerUrl = null, string AuthType = "kubeconfig",
+    public sealed record CreateClusterRequest([property: Name] string Name, string? ApiServerUrl = null, string AuthType = "kubeconfig",
         string? KubeconfigContent = null, string? RegistryName = null, string? Context = null);
 
-    public sealed record UpdateClusterRequest(string Name, string? ApiServerUrl = null, string? AuthType = null,
+    public sealed record UpdateClusterRequest([property: Name] string Name, string? ApiServerUrl = null, string? AuthType = null,
         string? KubeconfigContent = null, string? RegistryName = null, string? Context = null);
 
-    public sealed record DeleteClusterRequest(string Name);
+    public sealed record DeleteClusterRequest([property: Name] string Name);
 
     public sealed record SnapCluster(string Id, string Name, string ApiServerUrl, string AuthType, string? RegistryName,
         string Status, string? Version, string Provider, string CreatedAt, string? LastConnected)
@@ -60,12 +63,12 @@ public static class SnapClusterFunctions
     }
 
     /// <summary>The name may come in the body (as the seed's other config routes send it) or as <c>?name=</c>.</summary>
-    private static async Task<IResult> Delete(HttpRequest request, ClusterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> Delete([FromQuery] string? name, HttpRequest request, ClusterRegistry registry, CancellationToken ct)
     {
-        var name = request.Query["name"].ToString();
         if (string.IsNullOrEmpty(name) && request.HasJsonContentType())
             name = (await request.ReadFromJsonAsync<DeleteClusterRequest>(ct))?.Name ?? "";
         if (string.IsNullOrWhiteSpace(name)) throw FleetException.Validation("name", "name is required");
+        TableKeys.Require(name, "name");
         var cluster = await registry.GetByNameAsync(name, ct);
         await registry.RemoveAsync(cluster.Id, ct);
         return Results.Json(new Done(true, "Cluster configuration deleted"));

@@ -1,4 +1,5 @@
 using Fleet.Functions.Platform.Auth;
+using Fleet.Functions.Platform.Contract;
 using Fleet.Functions.Platform.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -24,6 +25,8 @@ public static class ApiDocuments
                 doc.Info = new OpenApiInfo { Title = "Fleet", Version = "1.0.0", Description = "One control plane for edge devices, Kubernetes clusters and home servers." };
                 return Task.CompletedTask;
             });
+            o.AddDocumentTransformer(ContractTransformer.TransformAsync);
+            o.AddSchemaTransformer(ContractSchemas.TransformAsync);
         });
         foreach (var (family, segment) in FleetFamilies.Segments)
         {
@@ -34,9 +37,11 @@ public static class ApiDocuments
                                        || string.Equals(d.RelativePath, $"api/{segment}", StringComparison.OrdinalIgnoreCase);
                 o.AddDocumentTransformer((doc, _, _) =>
                 {
-                    doc.Info = new OpenApiInfo { Title = $"Fleet — {family}", Version = "1.0.0" };
+                    doc.Info = new OpenApiInfo { Title = $"Fleet — {family}", Version = "1.0.0", Description = ContractTransformer.TagDescriptions[segment] };
                     return Task.CompletedTask;
                 });
+                o.AddDocumentTransformer(ContractTransformer.TransformAsync);
+                o.AddSchemaTransformer(ContractSchemas.TransformAsync);
             });
         }
         return services;

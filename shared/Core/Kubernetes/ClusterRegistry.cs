@@ -84,6 +84,8 @@ public sealed class ClusterRegistry(
 
     public async Task<Cluster> GetByNameAsync(string name, CancellationToken ct)
     {
+        // A name Table storage could not hold names no cluster.
+        if (!TableKeys.IsValid(name)) throw NotFound(name.Length > 64 ? name[..64] + "…" : name, "CLUSTER_NOT_FOUND");
         await storage.EnsureTableAsync(Table, ct);
         var row = await Rows.GetEntityIfExistsAsync<ClusterNameEntity>(ClusterEntity.NamePartition, name, cancellationToken: ct);
         if (!row.HasValue) throw NotFound(name, "CLUSTER_NOT_FOUND");
