@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Text.Json.Serialization;
 using Fleet.Core.Platform.Identity;
 using Fleet.Functions.Platform.Auth;
@@ -7,7 +8,7 @@ namespace Fleet.Functions.Kubilitics;
 /// <summary>Kubilitics <c>/v1/auth/*</c>: login, refresh, logout, me, change-password and API keys.</summary>
 public static class KubiliticsAuthFunctions
 {
-    public sealed record ChangePasswordRequest(string? CurrentPassword = null, string? NewPassword = null);
+    public sealed record ChangePasswordRequest([property: AnyText] string? CurrentPassword = null, string? NewPassword = null);
     public sealed record CreateApiKeyRequest(string? Name = null, DateTimeOffset? ExpiresAt = null);
     public sealed record CreatedApiKeyResponse(string Id, string Name, string Key,
         [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
@@ -40,7 +41,7 @@ public static class KubiliticsAuthFunctions
 
     private static async Task<IResult> CreateApiKey(CreateApiKeyRequest body, HttpContext context, ApiKeyService keys, CancellationToken ct)
     {
-        var created = await keys.CreateAsync(context.User.RequireCaller().UserId, body.Name, body.ExpiresAt, ct);
+        var created = await keys.CreateAsync(context.User.RequireCaller().UserId, body.Name, body.ExpiresAt, ct, ApiKeyService.KubiliticsPrefix);
         var e = created.Entity;
         return Results.Json(new CreatedApiKeyResponse(e.Id, e.Name, created.Key, e.CreatedAt, e.ExpiresAt), statusCode: 201);
     }

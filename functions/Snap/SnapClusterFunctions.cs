@@ -45,7 +45,7 @@ public static class SnapClusterFunctions
         if (string.IsNullOrWhiteSpace(body.KubeconfigContent))
             throw FleetException.Validation("kubeconfig_content", "kubeconfig_content (base64) is required when auth_type is kubeconfig");
         var cluster = await registry.AddAsync(new ClusterRegistration(null, body.KubeconfigContent, body.Context, body.Name,
-            body.AuthType, body.RegistryName, body.ApiServerUrl), ct);
+            body.AuthType, body.RegistryName, body.ApiServerUrl, Base64Field: "kubeconfig_content"), ct);
         return Results.Json(new ClusterResult(true, "Cluster configuration created", SnapCluster.From(cluster)), statusCode: StatusCodes.Status201Created);
     }
 
@@ -58,7 +58,7 @@ public static class SnapClusterFunctions
         RequireKubeconfigAuth(body.AuthType ?? existing.AuthType);
         var updated = await registry.UpdateAsync(existing.Id,
             new ClusterRegistration(null, body.KubeconfigContent, body.Context, null, body.AuthType ?? existing.AuthType,
-                body.RegistryName, body.ApiServerUrl), ct);
+                body.RegistryName, body.ApiServerUrl, Base64Field: "kubeconfig_content"), ct);
         return Results.Json(new ClusterResult(true, "Cluster configuration updated", SnapCluster.From(updated)));
     }
 

@@ -14,6 +14,7 @@ public static class ContractSchemas
             return Task.CompletedTask;
         var property = context.JsonPropertyInfo?.AttributeProvider as PropertyInfo;
         if (property is null) return Task.CompletedTask;
+        if (property.GetCustomAttribute<AnyTextAttribute>() is not null) return Task.CompletedTask;
         var isName = property.GetCustomAttribute<NameAttribute>() is not null;
         if (isName)
         {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Storage;
@@ -80,6 +81,9 @@ public static class InputRules
             case string s:
                 CheckString(s, path, null);
                 return;
+            case JsonNode node:
+                CheckElement(JsonSerializer.SerializeToElement(node), path, depth);
+                return;
             case IDictionary dictionary:
                 foreach (DictionaryEntry e in dictionary)
                 {
@@ -117,7 +121,11 @@ public static class InputRules
                 CheckString(e.GetString()!, path, null);
                 break;
             case JsonValueKind.Object:
-                foreach (var p in e.EnumerateObject()) CheckElement(p.Value, Join(path, p.Name), depth + 1);
+                foreach (var p in e.EnumerateObject())
+                {
+                    CheckString(p.Name, Join(path, p.Name), null);
+                    CheckElement(p.Value, Join(path, p.Name), depth + 1);
+                }
                 break;
             case JsonValueKind.Array:
                 var i = 0;
@@ -129,6 +137,7 @@ public static class InputRules
     private static void CheckString(string s, string field, Rule? rule)
     {
         var name = field.Length == 0 ? "body" : field;
+        if (rule?.IsAnyText == true) return;
         if (rule?.IsName == true)
         {
             if (TableKeys.Problem(s, rule.MaxLength ?? TableKeys.MaxNameLength) is { } problem)
@@ -144,12 +153,12 @@ public static class InputRules
 
     /// <summary>A type bound from a JSON body: a class or record of Fleet's own, or a JsonElement.</summary>
     internal static bool IsBody(Type type) =>
-        type == typeof(JsonElement) ||
+        type == typeof(JsonElement) || typeof(JsonNode).IsAssignableFrom(type) ||
         (type is { IsClass: true } && type != typeof(string) && !typeof(Delegate).IsAssignableFrom(type) &&
          (type.Namespace?.StartsWith("Fleet.", StringComparison.Ordinal) ?? false) &&
          !typeof(IServiceProvider).IsAssignableFrom(type));
 
-    internal sealed record Rule(PropertyInfo Property, string Name, int? MaxLength, bool IsName);
+    internal sealed record Rule(PropertyInfo Property, string Name, int? MaxLength, bool IsName, bool IsAnyText);
 
     private static readonly ConcurrentDictionary<Type, Rule[]> Properties = new();
 
@@ -159,7 +168,8 @@ public static class InputRules
             p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name),
             p.GetCustomAttribute<MaxLengthAttribute>()?.Length ?? p.GetCustomAttribute<StringLengthAttribute>()?.MaximumLength
                 ?? ParameterAttribute<MaxLengthAttribute>(p)?.Length,
-            p.GetCustomAttribute<NameAttribute>() is not null || ParameterAttribute<NameAttribute>(p) is not null))
+            p.GetCustomAttribute<NameAttribute>() is not null || ParameterAttribute<NameAttribute>(p) is not null,
+            p.GetCustomAttribute<AnyTextAttribute>() is not null || ParameterAttribute<AnyTextAttribute>(p) is not null))
         .ToArray();
 
     /// <summary>A positional record's attributes sit on its constructor parameter unless written <c>[property: ...]</c>.</summary>
@@ -171,6 +181,13 @@ public static class InputRules
 /// <summary>Marks a body field that is a name or id (it becomes a table key): the path parameter's rule applies.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class NameAttribute : Attribute;
+
+/// <summary>
+/// Marks a body field taken as sent, whatever it holds (a password; a login name, whose odd values must reach the
+/// login so that the failed attempt is audited): only the body size limit applies.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class AnyTextAttribute : Attribute;
 
 public static class InputRulesExtensions
 {

@@ -29,4 +29,5 @@ public sealed record ClusterRegistration(
     string? Name,
     string AuthType = "kubeconfig",
     string? RegistryName = null,
-    string? ExpectedServerUrl = null);
+    string? ExpectedServerUrl = null,
+    string Base64Field = "kubeconfig_base64");

@@ -101,9 +101,9 @@ public sealed class HostileCases(JsonObject document)
         if (body is null) yield break;
         foreach (var (bn, b) in Bodies)
             yield return new HostileCase(method, path, "body", bn, Url(path, op, null, null, null), b, null);
-        var properties = Resolve(body)?["properties"]?.AsObject();
-        if (properties is null) yield break;
-        foreach (var (field, _) in properties)
+        // A free-form body (a map, a JSON node) gets fields of its own.
+        var fields = Resolve(body)?["properties"]?.AsObject().Select(p => p.Key).ToList() ?? ["name", "value"];
+        foreach (var field in fields)
         {
             foreach (var (vn, v) in Strings)
                 yield return Make(method, path, op, $"body:{field}", vn, null, null, (field, v, true));
