@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using Fleet.Core.Platform.Errors;
 using System.Net.WebSockets;
 using System.Text;
@@ -16,8 +17,8 @@ public static class KubeEdgeMonitorFunctions
 
     public static void MapKubeEdgeMonitor(this RouteGroupBuilder group)
     {
-        group.MapGet("/monitor/stream", Stream).RequireRole(FleetRole.Viewer).WithSummary("SSE real-time events");
-        group.MapGet("/ws", Socket).RequireRole(FleetRole.Viewer).WithSummary("WebSocket events");
+        group.MapGet("/monitor/stream", Stream).RequireRole(FleetRole.Viewer).WithSummary("SSE real-time events").Streams(StreamKind.ServerSentEvents);
+        group.MapGet("/ws", Socket).RequireRole(FleetRole.Viewer).WithSummary("WebSocket events").Streams(StreamKind.WebSocket);
         group.MapGet("/metrics", async (DeviceService devices, KubeEdgeStats stats, KubeEdgeScope scope, CancellationToken ct) =>
         {
             var (total, online) = await devices.CountAsync(ct);

@@ -23,7 +23,7 @@ public static class KubiliticsAuthFunctions
         var auth = group.MapGroup("/v1/auth");
         auth.MapPost("/login", PlatformAuthFunctions.Login).Anonymous().WithMetadata(new SelfAudited())
             .WithName("KubiliticsLogin").WithSummary("Authenticate and receive access/refresh tokens");
-        auth.MapPost("/refresh", PlatformAuthFunctions.Refresh).Anonymous().WithName("KubiliticsRefresh").WithSummary("Refresh access token");
+        auth.MapPost("/refresh", PlatformAuthFunctions.Refresh).Anonymous().WithName("KubiliticsRefresh").WithSummary("Refresh access token").WithFamilyErrors(401);
         auth.MapPost("/logout", PlatformAuthFunctions.Logout).RequireRole(FleetRole.Viewer).WithName("KubiliticsLogout").WithSummary("Logout");
         auth.MapGet("/me", PlatformAuthFunctions.Me).RequireRole(FleetRole.Viewer).WithName("KubiliticsMe").WithSummary("Current user");
         auth.MapPost("/change-password", ChangePassword).RequireRole(FleetRole.Viewer).WithName("KubiliticsChangePassword").WithSummary("Change password");

@@ -188,6 +188,8 @@ public static class ContractTransformer
         if (op.Parameters?.Any(p => p.In == ParameterLocation.Path) == true) errors.Add(404);
         if (op.RequestBody is not null) errors.Add(413);
         if (limited) errors.Add(429);
+        // Logins answer bad credentials and locked accounts themselves.
+        if (metadata.OfType<SelfAudited>().Any()) { errors.Add(401); errors.Add(423); }
         foreach (var s in metadata.OfType<FamilyErrors>().SelectMany(f => f.Statuses)) errors.Add(s);
         foreach (var s in route?.Errors ?? []) errors.Add(s);
         foreach (var s in metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Select(m => m.StatusCode).Where(s => s >= 400))

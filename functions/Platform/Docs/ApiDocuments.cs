@@ -91,6 +91,7 @@ public static class ApiDocuments
         if (provider is null) return Results.NotFound();
         var doc = await provider.GetOpenApiDocumentAsync(ct);
         var baseUrl = $"{ctx.Request.Scheme}://{ctx.Request.Host}";
-        return Results.Text(PostmanCollection.FromOpenApi(doc, baseUrl).ToJsonString(), "application/json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await doc.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, ct))!.AsObject();
+        return Results.Text(PostmanCollection.FromOpenApi(json, baseUrl).ToJsonString(), "application/json");
     }
 }

@@ -48,7 +48,17 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
 
     public async Task EnsureAsync(CancellationToken ct)
     {
-        if (await users.AnyAsync(ct)) return;
+        if (settings is { ResetAdminPassword: true, BootstrapAdminPassword: { } newPassword } &&
+            await users.FindAsync(Username, ct) is { } admin)
+        {
+            await service.UpdateAsync(admin.Id, UserRoles.Admin, newPassword, ct);
+            await service.UnlockAsync(admin.Id, ct);
+            logger.LogWarning("The password of user {Username} was reset from Auth__BootstrapAdminPassword (Auth__ResetAdminPassword=true); remove the setting", Username);
+            return;
+        }
+        if (settings.ResetAdminPassword && settings.BootstrapAdminPassword is null)
+            logger.LogWarning("Auth__ResetAdminPassword=true needs Auth__BootstrapAdminPassword, the new password; nothing was reset");
+        if (await users.AnyAsync(ct) && !(settings.ResetAdminPassword && settings.BootstrapAdminPassword is not null)) return;
         var generated = settings.BootstrapAdminPassword is null;
         var password = settings.BootstrapAdminPassword ?? TokenService.Base64Url(RandomNumberGenerator.GetBytes(18));
         try
