@@ -28,7 +28,7 @@ public static class KubiliticsAuthFunctions
         auth.MapGet("/me", PlatformAuthFunctions.Me).RequireRole(FleetRole.Viewer).WithName("KubiliticsMe").WithSummary("Current user");
         auth.MapPost("/change-password", ChangePassword).RequireRole(FleetRole.Viewer).WithName("KubiliticsChangePassword").WithSummary("Change password");
         // Keys act for their owner, so any authenticated user manages their own.
-        auth.MapPost("/api-keys", CreateApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsCreateApiKey").WithSummary("Create API key (shown once)");
+        auth.MapPost("/api-keys", CreateApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsCreateApiKey").WithSummary("Create API key (shown once)").Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created);
         auth.MapGet("/api-keys", ListApiKeys).RequireRole(FleetRole.Viewer).WithName("KubiliticsListApiKeys").WithSummary("List API keys");
         auth.MapDelete("/api-keys/{keyId}", DeleteApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsDeleteApiKey").WithSummary("Delete API key");
     }

@@ -33,10 +33,10 @@ public static class SnapClusterFunctions
     public static void MapSnapClusters(this RouteGroupBuilder group)
     {
         var g = group.MapGroup("/config/clusters").WithTags("snap");
-        g.MapPost("/create", Create).RequireRole(FleetRole.Admin).WithSummary("Create cluster config");
-        g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithSummary("List cluster configs");
-        g.MapPut("/update", Update).RequireRole(FleetRole.Admin).WithSummary("Update cluster config");
-        g.MapDelete("/delete", Delete).RequireRole(FleetRole.Admin).WithSummary("Delete cluster config");
+        g.MapPost("/create", Create).RequireRole(FleetRole.Admin).WithSummary("Create cluster config").Produces<ClusterResult>(StatusCodes.Status201Created);
+        g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithSummary("List cluster configs").Produces<ClusterList>();
+        g.MapPut("/update", Update).RequireRole(FleetRole.Admin).WithSummary("Update cluster config").Produces<ClusterResult>();
+        g.MapDelete("/delete", Delete).RequireRole(FleetRole.Admin).WithSummary("Delete cluster config").Produces<Done>();
     }
 
     private static async Task<IResult> Create(CreateClusterRequest body, ClusterRegistry registry, CancellationToken ct)

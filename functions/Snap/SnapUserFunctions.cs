@@ -15,8 +15,8 @@ public static class SnapUserFunctions
 
     public static void MapSnapUsers(this RouteGroupBuilder group)
     {
-        group.MapPost("/config/user/create", Create).RequireRole(FleetRole.Admin).WithName("SnapCreateUser").WithSummary("Create user");
-        group.MapPost("/config/user/login", Login).Anonymous().WithMetadata(new SelfAudited()).WithName("SnapLogin").WithSummary("Login user");
+        group.MapPost("/config/user/create", Create).RequireRole(FleetRole.Admin).WithName("SnapCreateUser").WithSummary("Create user").Produces<SnapUserResponse>(StatusCodes.Status201Created);
+        group.MapPost("/config/user/login", Login).Anonymous().WithMetadata(new SelfAudited()).WithName("SnapLogin").WithSummary("Login user").Produces<SnapLoginResponse>();
     }
 
     public static string SnapRole(string role) => role == UserRoles.Admin ? "administrator" : role;
