@@ -61,13 +61,13 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         Assert.Equal("https://schema.getpostman.com/json/collection/v2.1.0/collection.json", (string?)postman["info"]!["schema"]);
         var folders = postman["item"]!.AsArray();
         Assert.Equal("login", (string?)folders[0]!["name"]);
-        Assert.Contains("pm.collectionVariables.set('token'", folders[0]!["item"]![0]!["event"]![0]!["script"]!["exec"]!.ToJsonString());
+        Assert.Contains("pm.collectionVariables.set('token'", Script(folders[0]!["item"]![0]!));
         var items = folders.Skip(1).SelectMany(f => f!["item"]!.AsArray()).ToList();
         var requests = items
             .Select(i => $"{(string?)i!["request"]!["method"]} /{string.Join('/', i["request"]!["url"]!["path"]!.AsArray().Select(s => ((string)s!).StartsWith(':') ? "{" + ((string)s!)[1..] + "}" : (string)s!))}")
             .ToList();
         Assert.Equal(operations.OrderBy(x => x), requests.OrderBy(x => x));
-        Assert.All(items, i => Assert.Contains("status is one the OpenAPI document lists", i!["event"]![0]!["script"]!["exec"]!.ToJsonString()));
+        Assert.All(items, i => Assert.Contains("status is one the OpenAPI document lists", Script(i!)));
         Assert.All(items.Where(i => i!["request"]!["url"]!["variable"] is not null),
             i => Assert.All(i!["request"]!["url"]!["variable"]!.AsArray(), v => Assert.False(string.IsNullOrEmpty((string?)v!["value"]))));
         Assert.DoesNotContain(requests, r => r.Contains("/ws") || r.EndsWith("/monitor/stream"));
@@ -90,7 +90,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         foreach (var (path, method, op) in ops)
         {
             Assert.True(op["security"] is JsonArray, $"{method} {path} has no security");
-            var family = path.Split('/')[2];
+            var family = path.Split('/').ElementAtOrDefault(2);
             var envelope = family switch { "kubilitics" => "KubiliticsError", "snap" => "SnapError", "homei" => "HomeiError", _ => "FleetError" };
             foreach (var (status, response) in op["responses"]!.AsObject().Where(r => r.Key.StartsWith('4') || r.Key.StartsWith('5')))
                 Assert.Equal($"#/components/schemas/{envelope}", (string?)response!["content"]!["application/json"]!["schema"]!["$ref"]);
@@ -109,4 +109,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         Assert.Equal(256, (int?)pathParam["maxLength"]);
         Assert.NotNull(pathParam["pattern"]);
     }
+
+    private static string Script(JsonNode item) =>
+        string.Join("\n", item["event"]![0]!["script"]!["exec"]!.AsArray().Select(l => (string?)l));
 }
