@@ -12,7 +12,7 @@ namespace Fleet.Functions.Platform.Contract;
 
 /// <summary>
 /// The input rules every endpoint gets from its route group (<see cref="InputRulesExtensions.WithInputRules{TBuilder}"/>),
-/// checked before the handler runs and documented in the OpenAPI schema by <see cref="ContractTransformers"/>:
+/// checked before the handler runs and documented in the OpenAPI schema by <see cref="ContractTransformer"/>:
 /// <list type="bullet">
 /// <item>a path parameter is a name or id: 1–256 characters, no control character and none of <c>/ \ # ?</c>
 /// (<see cref="TableKeys"/>);</item>
