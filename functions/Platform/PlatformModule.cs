@@ -43,6 +43,8 @@ public static class PlatformModule
         builder.AddFleetIdentity();
         services.AddProblemDetails();
         builder.WebHost.ConfigureKestrel((ctx, k) => k.Limits.MaxRequestBodySize = HttpSettings.From(ctx.Configuration).MaxRequestBodySize);
+        // A down component is logged once per change of state by FleetHealth, not on every probe with a stack trace.
+        builder.Logging.AddFilter(Fleet.Core.Platform.Health.FleetHealth.FrameworkLogCategory, LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.IncludeScopes = true;
