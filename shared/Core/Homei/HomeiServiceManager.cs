@@ -50,10 +50,10 @@ public sealed class HomeiServiceManager(ServiceStore store, ContainerRuntime run
                 else await runtime.CreateAsync(d, ct);
             });
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception)
         {
-            // The container could not be made (no such image, the Docker engine down): leave nothing behind. The
-            // row goes even when the engine cannot be asked to remove a half-made container (it is down).
+            // The container could not be made (no such image, the Docker engine down, the caller gone mid-pull): leave
+            // nothing behind. The row goes even when the engine cannot be asked to remove a half-made container.
             try
             {
                 await Locked(d.Name, () => runtime.RemoveAsync(d.Name, CancellationToken.None));
