@@ -41,7 +41,9 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("Bootstrap admin check failed ({Error}); retrying", e.GetType().Name);
+            // A FleetException's message is safe to log (e.g. the reset password is too short); others may not be.
+            logger.LogWarning("Bootstrap admin check failed ({Error}{Message}); retrying", e.GetType().Name,
+                e is Errors.FleetException f ? ": " + f.Message : "");
             return false;
         }
     }
