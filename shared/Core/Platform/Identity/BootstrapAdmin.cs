@@ -69,6 +69,8 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
         }
         catch (Errors.FleetException e) when (e.Kind == Errors.FleetErrorKind.Conflict)
         {
+            if (settings.ResetAdminPassword)
+                logger.LogWarning("Auth__ResetAdminPassword: no user named {Username} was found, and creating one conflicts ({Message})", Username, e.Message);
             return; // another host created it
         }
         if (generated)
