@@ -4,6 +4,7 @@ using Fleet.Functions.Kubilitics;
 using Fleet.Functions.Pioneer;
 using Fleet.Functions.Platform;
 using Fleet.Functions.Platform.Configuration;
+using Fleet.Functions.Platform.Contract;
 using Fleet.Functions.Platform.Http;
 using Fleet.Functions.Snap;
 
@@ -29,18 +30,25 @@ public static class FleetHost
         return builder;
     }
 
+    /// <summary>
+    /// What the routes of a family that works on peers (clusters, Docker, RAUC, the broker) can answer besides the
+    /// statuses their shape implies: a named thing missing (404), a conflict (409), the peer failing, down or slow
+    /// (502, 503, 504). Documented on each of their operations; see README "API documents".
+    /// </summary>
+    private static readonly int[] PeerErrors = [404, 409, 502, 503, 504];
+
     public static WebApplication Build(WebApplicationBuilder builder, Action<WebApplication>? mapExtra = null)
     {
         var app = builder.Build();
         app.UseFleetPlatform();
         app.MapFleetPlatform();
         var prefix = app.Services.GetRequiredService<HttpSettings>().RoutePrefix;
-        app.MapGroup(FleetFamily.KubeEdge.BaseRoute(prefix)).WithTags("kubeedge").MapKubeEdgeApi();
-        app.MapGroup(FleetFamily.Kubilitics.BaseRoute(prefix)).WithTags("kubilitics").MapKubiliticsApi();
-        app.MapGroup(FleetFamily.Snap.BaseRoute(prefix)).WithTags("snap").MapSnapApi();
-        app.MapGroup(FleetFamily.Homei.BaseRoute(prefix)).WithTags("homei").MapHomeiApi();
+        app.MapGroup(FleetFamily.KubeEdge.BaseRoute(prefix)).WithTags("kubeedge").WithInputRules().WithFamilyErrors(PeerErrors).MapKubeEdgeApi();
+        app.MapGroup(FleetFamily.Kubilitics.BaseRoute(prefix)).WithTags("kubilitics").WithInputRules().WithFamilyErrors(PeerErrors).MapKubiliticsApi();
+        app.MapGroup(FleetFamily.Snap.BaseRoute(prefix)).WithTags("snap").WithInputRules().WithFamilyErrors(PeerErrors).MapSnapApi();
+        app.MapGroup(FleetFamily.Homei.BaseRoute(prefix)).WithTags("homei").WithInputRules().WithFamilyErrors(PeerErrors).MapHomeiApi();
         app.UseHomeiDocs(prefix);
-        app.MapGroup(FleetFamily.Pioneer.BaseRoute(prefix)).WithTags("pioneer").MapPioneerApi();
+        app.MapGroup(FleetFamily.Pioneer.BaseRoute(prefix)).WithTags("pioneer").WithInputRules().MapPioneerApi();
         mapExtra?.Invoke(app);
         return app;
     }

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Runs Fleet locally: Azurite (installed into .tools/azurite on first use, data in .azurite/)
 # unless AzureWebJobsStorage names another account, then the host on http://127.0.0.1:7071.
-# Ctrl-C stops both.
+# Ctrl-C (SIGINT) or SIGTERM stops both, also when started from a script.
 #   FLEET_AZURITE_PORT_BASE  first of Azurite's three ports (blob, queue, table); default 10000
 #   FLEET_DATA_DIR           where Azurite keeps its data; default .azurite
 set -euo pipefail
+# A shell started with SIGINT ignored (from a script, a CI runner, nohup) cannot trap it: start again with the
+# default action restored, so that Ctrl-C / kill -INT stops everything whoever launched us. SIGTERM is trapped too.
+if [ -z "${FLEET_RUN_SIGNALS:-}" ] && env --default-signal=INT true 2>/dev/null; then
+  FLEET_RUN_SIGNALS=1 exec env --default-signal=INT,QUIT bash "$0" "$@"
+fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PEERS_DIR="${FLEET_DATA_DIR:-$ROOT/.azurite}"

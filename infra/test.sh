@@ -23,6 +23,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || { echo "apt-get install failed" >&2; exit 1; }
 fi
 
+# A focused run (--filter) skips the API contract step below.
+FOCUSED=0
+case " $* " in *" --filter"*) FOCUSED=1 ;; esac
+
 PEERS_DIR=$(mktemp -d /tmp/fleet-peers.XXXXXX)
 EMULATOR_PID=
 cleanup() {
@@ -68,6 +72,15 @@ if [ -z "${FLEET_TEST_KUBECONFIG:-}" ]; then
   else
     echo "the emulator process did not write $kubeconfig:" >&2; cat "$PEERS_DIR/emulator.log" >&2; status=1
   fi
+fi
+
+# The API contract against a fresh host: Redocly lint of the OpenAPI document and the Postman collection under
+# newman (infra/contract.sh). Part of every full run; a focused run (--filter) skips it.
+if [ "$FOCUSED" -eq 0 ]; then
+  echo "== API contract: OpenAPI lint and newman" | tee -a "$LOG"
+  "$ROOT/infra/contract.sh" 2>&1 | tee -a "$LOG"
+  cstatus=${PIPESTATUS[0]}
+  [ "$cstatus" -ne 0 ] && { echo "API contract check failed" | tee -a "$LOG"; status=$cstatus; }
 fi
 
 # One closing line for the whole run, summed over the test assemblies.

@@ -25,8 +25,8 @@ public static class HomeiBackupFunctions
         g.MapGet("", async (HomeiBackups backups, CancellationToken ct) =>
             new BackupList((await backups.ListAsync(ct)).Select(b => new BackupItem(b.Name, b.CreatedAt, b.Size, b.Type)).ToList()))
             .WithName("HomeiListBackups").WithSummary("List backups").RequireRole(FleetRole.Viewer);
-        g.MapPost("", Create).WithName("HomeiCreateBackup").WithSummary("Create backup").RequireRole(FleetRole.Operator);
-        g.MapPost("/{backup_name}/restore", Restore).WithName("HomeiRestoreBackup").WithSummary("Restore backup").RequireRole(FleetRole.Operator);
+        g.MapPost("", Create).WithName("HomeiCreateBackup").WithSummary("Create backup").RequireRole(FleetRole.Operator).Produces(StatusCodes.Status202Accepted);
+        g.MapPost("/{backup_name}/restore", Restore).WithName("HomeiRestoreBackup").WithSummary("Restore backup").RequireRole(FleetRole.Operator).Produces(StatusCodes.Status202Accepted);
         g.MapDelete("/{backup_name}", async (string backup_name, HomeiBackups backups, CancellationToken ct) =>
         {
             await backups.DeleteAsync(backup_name, ct);

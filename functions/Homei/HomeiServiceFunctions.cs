@@ -36,7 +36,7 @@ public static class HomeiServiceFunctions
         var g = api.MapGroup("/v1/services").ViewerReadsOperatorWrites();
         g.MapGet("", List).WithName("HomeiListServices").WithSummary("List services");
         g.MapGet("/{service_name}", Get).WithName("HomeiGetService").WithSummary("Get service");
-        g.MapPost("", Create).WithName("HomeiCreateService").WithSummary("Create service");
+        g.MapPost("", Create).WithName("HomeiCreateService").WithSummary("Create service").Produces<ServiceResult>(StatusCodes.Status201Created);
         g.MapPut("/{service_name}", Update).WithName("HomeiUpdateService").WithSummary("Update service");
         g.MapDelete("/{service_name}", Delete).WithName("HomeiDeleteService").WithSummary("Delete service");
         g.MapPost("/{service_name}/start", Start).WithName("HomeiStartService").WithSummary("Start service");

@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -18,8 +19,8 @@ public static class HomeiStreamFunctions
 {
     public static void MapHomeiStreams(this RouteGroupBuilder api)
     {
-        api.MapGet("/ws/events", Events).RequireRole(FleetRole.Viewer).WithName("HomeiEventStream").WithSummary("System events (WebSocket)");
-        api.MapGet("/ws/containers/{container_id}/logs", Logs).RequireRole(FleetRole.Viewer)
+        api.MapGet("/ws/events", Events).RequireRole(FleetRole.Viewer).WithName("HomeiEventStream").WithSummary("System events (WebSocket)").Streams(StreamKind.WebSocket);
+        api.MapGet("/ws/containers/{container_id}/logs", Logs).RequireRole(FleetRole.Viewer).Streams(StreamKind.WebSocket)
             .WithName("HomeiLogStream").WithSummary("Container logs (WebSocket)");
     }
 

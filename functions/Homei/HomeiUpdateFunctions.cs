@@ -19,7 +19,7 @@ public static class HomeiUpdateFunctions
     {
         var g = api.MapGroup("/v1/update").ViewerReadsOperatorWrites();
         g.MapGet("/status", (RaucClient rauc, CancellationToken ct) => rauc.StatusAsync(ct)).WithName("HomeiUpdateStatus").WithSummary("Get update status");
-        g.MapPost("/install", Install).WithName("HomeiInstallUpdate").WithSummary("Install update");
+        g.MapPost("/install", Install).WithName("HomeiInstallUpdate").WithSummary("Install update").Produces(StatusCodes.Status202Accepted);
         g.MapPost("/mark-good", async (RaucClient rauc, CancellationToken ct) =>
         {
             await rauc.MarkGoodAsync(ct);

@@ -12,7 +12,7 @@ namespace Fleet.Functions.KubeEdge;
 public static class KubeEdgeAppFunctions
 {
     public static void MapKubeEdgeApps(this RouteGroupBuilder group) =>
-        group.MapPost("/apps/deploy", Deploy).RequireRole(FleetRole.Operator).WithSummary("Deploy app to edges");
+        group.MapPost("/apps/deploy", Deploy).RequireRole(FleetRole.Operator).WithSummary("Deploy app to edges").Produces(StatusCodes.Status201Created).Produces(StatusCodes.Status202Accepted);
 
     private static async Task<IResult> Deploy(AppDeployRequest body, HttpRequest request, EdgeAppDeployer deployer, DurableTaskClient client,
         IOptions<KubeEdgeOptions> options, CancellationToken ct)

@@ -15,7 +15,7 @@ public static class KubeEdgeCommandFunctions
 
     public static void MapKubeEdgeCommands(this RouteGroupBuilder group)
     {
-        group.MapPost("/device/{id}/command", Send).RequireRole(FleetRole.Operator).WithSummary("Send command");
+        group.MapPost("/device/{id}/command", Send).RequireRole(FleetRole.Operator).WithSummary("Send command").Produces(StatusCodes.Status202Accepted);
         group.MapGet("/command/{id}/status", async (string id, CommandService commands, CancellationToken ct) =>
             Results.Json(CommandView.From(await commands.GetAsync(id, ct)))).RequireRole(FleetRole.Viewer).WithSummary("Command result");
     }

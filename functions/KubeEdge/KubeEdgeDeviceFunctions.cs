@@ -18,7 +18,7 @@ public static class KubeEdgeDeviceFunctions
 
     public static void MapKubeEdgeDevices(this RouteGroupBuilder group)
     {
-        group.MapPost("/device/join", Join).RequireRole(FleetRole.Operator).WithSummary("Add single edge device");
+        group.MapPost("/device/join", Join).RequireRole(FleetRole.Operator).WithSummary("Add single edge device").Produces(StatusCodes.Status201Created);
         group.MapGet("/devices", async (string? node_name, string? status, int? limit, string? @continue, DeviceService devices, CancellationToken ct) =>
             Results.Json(await devices.ListAsync(node_name, status, limit, @continue, ct))).RequireRole(FleetRole.Viewer).WithSummary("List all devices");
         group.MapGet("/device/{id}", async (string id, DeviceService devices, CancellationToken ct) =>
@@ -28,7 +28,7 @@ public static class KubeEdgeDeviceFunctions
             await devices.DeleteAsync(id, ct);
             return Results.Json(new { Status = "deleted", DeviceId = id });
         }).RequireRole(FleetRole.Operator).WithSummary("Remove device");
-        group.MapPost("/batch-join", BatchJoin).RequireRole(FleetRole.Operator).WithSummary("Add multiple devices");
+        group.MapPost("/batch-join", BatchJoin).RequireRole(FleetRole.Operator).WithSummary("Add multiple devices").Produces(StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> Join(DeviceJoinRequest body, DeviceService devices, JoinTokenService tokens, KubeEdgeScope scope, CancellationToken ct)

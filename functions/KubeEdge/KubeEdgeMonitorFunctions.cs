@@ -1,3 +1,5 @@
+using Fleet.Functions.Platform.Contract;
+using Fleet.Core.Platform.Errors;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -15,8 +17,8 @@ public static class KubeEdgeMonitorFunctions
 
     public static void MapKubeEdgeMonitor(this RouteGroupBuilder group)
     {
-        group.MapGet("/monitor/stream", Stream).RequireRole(FleetRole.Viewer).WithSummary("SSE real-time events");
-        group.MapGet("/ws", Socket).RequireRole(FleetRole.Viewer).WithSummary("WebSocket events");
+        group.MapGet("/monitor/stream", Stream).RequireRole(FleetRole.Viewer).WithSummary("SSE real-time events").Streams(StreamKind.ServerSentEvents);
+        group.MapGet("/ws", Socket).RequireRole(FleetRole.Viewer).WithSummary("WebSocket events").Streams(StreamKind.WebSocket);
         group.MapGet("/metrics", async (DeviceService devices, KubeEdgeStats stats, KubeEdgeScope scope, CancellationToken ct) =>
         {
             var (total, online) = await devices.CountAsync(ct);
@@ -82,11 +84,7 @@ public static class KubeEdgeMonitorFunctions
     private static async Task Socket(HttpContext http, IEventBus bus)
     {
         if (!http.WebSockets.IsWebSocketRequest)
-        {
-            http.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await http.Response.WriteAsJsonAsync(new { error = new { code = "API-001", message = "WebSocket upgrade required" } });
-            return;
-        }
+            throw FleetException.Validation("upgrade", "WebSocket upgrade required");
         using var ws = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = TimeSpan.FromSeconds(20), KeepAliveTimeout = TimeSpan.FromSeconds(20),

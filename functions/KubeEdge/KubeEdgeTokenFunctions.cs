@@ -14,7 +14,7 @@ public static class KubeEdgeTokenFunctions
         {
             var t = await tokens.GenerateAsync(body.NodeName, body.ExpiryHours, ct);
             return Results.Json(new { t.Token, t.ExpiresAt, t.JoinCommand, t.NodeName }, statusCode: StatusCodes.Status201Created);
-        }).RequireRole(FleetRole.Operator).WithSummary("Create edge join token");
+        }).RequireRole(FleetRole.Operator).WithSummary("Create edge join token").Produces(StatusCodes.Status201Created);
         group.MapGet("/tokens", async (int? limit, string? @continue, JoinTokenService tokens, CancellationToken ct) =>
             Results.Json(await tokens.ListAsync(limit, @continue, ct))).RequireRole(FleetRole.Viewer).WithSummary("List tokens");
         group.MapDelete("/token/{node_name}", async (string node_name, JoinTokenService tokens, CancellationToken ct) =>

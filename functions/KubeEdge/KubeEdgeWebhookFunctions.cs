@@ -21,7 +21,7 @@ public static class KubeEdgeWebhookFunctions
         }).RequireRole(FleetRole.Viewer).WithSummary("Webhook mgmt");
         group.MapPost("/webhooks", async (WebhookRequest body, WebhookService webhooks, CancellationToken ct) =>
             Results.Json(WebhookView.From(await webhooks.CreateAsync(body, ct)), statusCode: StatusCodes.Status201Created))
-            .RequireRole(FleetRole.Admin).WithSummary("Register a webhook");
+            .RequireRole(FleetRole.Admin).WithSummary("Register a webhook").Produces(StatusCodes.Status201Created);
         group.MapDelete("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
         {
             await webhooks.DeleteAsync(id, ct);

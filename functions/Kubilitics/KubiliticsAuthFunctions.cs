@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Text.Json.Serialization;
 using Fleet.Core.Platform.Identity;
 using Fleet.Functions.Platform.Auth;
@@ -7,7 +8,7 @@ namespace Fleet.Functions.Kubilitics;
 /// <summary>Kubilitics <c>/v1/auth/*</c>: login, refresh, logout, me, change-password and API keys.</summary>
 public static class KubiliticsAuthFunctions
 {
-    public sealed record ChangePasswordRequest(string? CurrentPassword = null, string? NewPassword = null);
+    public sealed record ChangePasswordRequest([property: AnyText] string? CurrentPassword = null, string? NewPassword = null);
     public sealed record CreateApiKeyRequest(string? Name = null, DateTimeOffset? ExpiresAt = null);
     public sealed record CreatedApiKeyResponse(string Id, string Name, string Key,
         [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
@@ -22,12 +23,12 @@ public static class KubiliticsAuthFunctions
         var auth = group.MapGroup("/v1/auth");
         auth.MapPost("/login", PlatformAuthFunctions.Login).Anonymous().WithMetadata(new SelfAudited())
             .WithName("KubiliticsLogin").WithSummary("Authenticate and receive access/refresh tokens");
-        auth.MapPost("/refresh", PlatformAuthFunctions.Refresh).Anonymous().WithName("KubiliticsRefresh").WithSummary("Refresh access token");
+        auth.MapPost("/refresh", PlatformAuthFunctions.Refresh).Anonymous().WithName("KubiliticsRefresh").WithSummary("Refresh access token").WithFamilyErrors(401);
         auth.MapPost("/logout", PlatformAuthFunctions.Logout).RequireRole(FleetRole.Viewer).WithName("KubiliticsLogout").WithSummary("Logout");
         auth.MapGet("/me", PlatformAuthFunctions.Me).RequireRole(FleetRole.Viewer).WithName("KubiliticsMe").WithSummary("Current user");
         auth.MapPost("/change-password", ChangePassword).RequireRole(FleetRole.Viewer).WithName("KubiliticsChangePassword").WithSummary("Change password");
         // Keys act for their owner, so any authenticated user manages their own.
-        auth.MapPost("/api-keys", CreateApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsCreateApiKey").WithSummary("Create API key (shown once)");
+        auth.MapPost("/api-keys", CreateApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsCreateApiKey").WithSummary("Create API key (shown once)").Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created);
         auth.MapGet("/api-keys", ListApiKeys).RequireRole(FleetRole.Viewer).WithName("KubiliticsListApiKeys").WithSummary("List API keys");
         auth.MapDelete("/api-keys/{keyId}", DeleteApiKey).RequireRole(FleetRole.Viewer).WithName("KubiliticsDeleteApiKey").WithSummary("Delete API key");
     }
@@ -40,7 +41,7 @@ public static class KubiliticsAuthFunctions
 
     private static async Task<IResult> CreateApiKey(CreateApiKeyRequest body, HttpContext context, ApiKeyService keys, CancellationToken ct)
     {
-        var created = await keys.CreateAsync(context.User.RequireCaller().UserId, body.Name, body.ExpiresAt, ct);
+        var created = await keys.CreateAsync(context.User.RequireCaller().UserId, body.Name, body.ExpiresAt, ct, ApiKeyService.KubiliticsPrefix);
         var e = created.Entity;
         return Results.Json(new CreatedApiKeyResponse(e.Id, e.Name, created.Key, e.CreatedAt, e.ExpiresAt), statusCode: 201);
     }

@@ -21,7 +21,7 @@ public static class KubiliticsClusterFunctions
     {
         var clusters = group.MapGroup("/v1/clusters").WithTags("kubilitics");
         clusters.MapGet("", List).RequireRole(FleetRole.Viewer).WithSummary("List clusters");
-        clusters.MapPost("", Add).RequireRole(FleetRole.Admin).WithSummary("Add a cluster");
+        clusters.MapPost("", Add).RequireRole(FleetRole.Admin).WithSummary("Add a cluster").Produces<ClusterView>(StatusCodes.Status201Created);
         clusters.MapGet("/discover", Discover).RequireRole(FleetRole.Viewer).WithSummary("Discover clusters from the default kubeconfig");
         clusters.MapGet("/{clusterId}", Get).RequireRole(FleetRole.Viewer).WithSummary("Get a cluster");
         clusters.MapDelete("/{clusterId}", Remove).RequireRole(FleetRole.Admin).WithSummary("Remove a cluster");

@@ -28,7 +28,7 @@ public static class KubiliticsUserFunctions
     {
         var users = group.MapGroup("/v1/users").RequireRole(FleetRole.Admin);
         users.MapGet("", List).WithName("KubiliticsListUsers").WithSummary("List users");
-        users.MapPost("", Create).WithName("KubiliticsCreateUser").WithSummary("Create user");
+        users.MapPost("", Create).WithName("KubiliticsCreateUser").WithSummary("Create user").Produces<UserResponse>(StatusCodes.Status201Created);
         users.MapGet("/{userId}", Get).WithName("KubiliticsGetUser").WithSummary("Get user");
         users.MapPatch("/{userId}", Update).WithName("KubiliticsUpdateUser").WithSummary("Change role or password");
         users.MapDelete("/{userId}", Delete).WithName("KubiliticsDeleteUser").WithSummary("Delete user (soft)");

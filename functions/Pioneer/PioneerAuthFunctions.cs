@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using Fleet.Core.Platform.Identity;
 using Fleet.Functions.Platform.Auth;
 
@@ -6,7 +7,7 @@ namespace Fleet.Functions.Pioneer;
 /// <summary>CloudPioneer <c>POST /auth/login</c> with <c>email</c>; its token_type is lower-case.</summary>
 public static class PioneerAuthFunctions
 {
-    public sealed record PioneerLoginRequest(string? Email = null, string? Username = null, string? Password = null);
+    public sealed record PioneerLoginRequest([property: AnyText] string? Email = null, [property: AnyText] string? Username = null, [property: AnyText] string? Password = null);
 
     public static void MapPioneerAuth(this RouteGroupBuilder group) =>
         group.MapPost("/auth/login", Login).Anonymous().WithMetadata(new SelfAudited()).WithName("PioneerLogin").WithSummary("Login");

@@ -7,6 +7,7 @@ using Fleet.Core.Platform;
 using Fleet.Core.Platform.Json;
 using Fleet.Core.Platform.Timers;
 using Fleet.Core.Platform.Timers.Sweeps;
+using Fleet.Functions.Platform.Contract;
 using Fleet.Functions.Platform.Correlation;
 using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;
@@ -38,9 +39,13 @@ public static class PlatformModule
         // Binding failures throw, so the error middleware can answer them in the family's envelope.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddFleetApiDocuments();
+        services.AddSingleton(new DocumentedRoute("GET", "/metrics", "platformGetMetrics", "Prometheus metrics of the host",
+            "platform", Anonymous: true, ContentType: "text/plain"));
         builder.AddFleetIdentity();
         services.AddProblemDetails();
         builder.WebHost.ConfigureKestrel((ctx, k) => k.Limits.MaxRequestBodySize = HttpSettings.From(ctx.Configuration).MaxRequestBodySize);
+        // A down component is logged once per change of state by FleetHealth, not on every probe with a stack trace.
+        builder.Logging.AddFilter(Fleet.Core.Platform.Health.FleetHealth.FrameworkLogCategory, LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.IncludeScopes = true;
@@ -73,7 +78,7 @@ public static class PlatformModule
     public static RouteGroupBuilder MapFleetPlatform(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<HttpSettings>();
-        var api = app.MapGroup("/" + settings.RoutePrefix);
+        var api = app.MapGroup("/" + settings.RoutePrefix).WithInputRules();
         api.MapPlatformHealth();
         api.MapPlatformAuth();
         api.MapTimerFunctions();

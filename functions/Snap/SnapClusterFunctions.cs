@@ -1,5 +1,8 @@
 using Fleet.Core.Kubernetes;
 using Fleet.Core.Platform.Errors;
+using Fleet.Core.Platform.Storage;
+using Fleet.Functions.Platform.Contract;
+using Microsoft.AspNetCore.Mvc;
 using Fleet.Core.Platform.Time;
 using Fleet.Functions.Platform.Auth;
 
@@ -8,13 +11,13 @@ namespace Fleet.Functions.Snap;
 /// <summary>SNAP's cluster configuration routes: the other view of the shared cluster registry.</summary>
 public static class SnapClusterFunctions
 {
-    public sealed record CreateClusterRequest(string Name, string? ApiServerUrl = null, string AuthType = "kubeconfig",
+    public sealed record CreateClusterRequest([property: Name] string Name, string? ApiServerUrl = null, string AuthType = "kubeconfig",
         string? KubeconfigContent = null, string? RegistryName = null, string? Context = null);
 
-    public sealed record UpdateClusterRequest(string Name, string? ApiServerUrl = null, string? AuthType = null,
+    public sealed record UpdateClusterRequest([property: Name] string Name, string? ApiServerUrl = null, string? AuthType = null,
         string? KubeconfigContent = null, string? RegistryName = null, string? Context = null);
 
-    public sealed record DeleteClusterRequest(string Name);
+    public sealed record DeleteClusterRequest([property: Name] string Name);
 
     public sealed record SnapCluster(string Id, string Name, string ApiServerUrl, string AuthType, string? RegistryName,
         string Status, string? Version, string Provider, string CreatedAt, string? LastConnected)
@@ -30,10 +33,10 @@ public static class SnapClusterFunctions
     public static void MapSnapClusters(this RouteGroupBuilder group)
     {
         var g = group.MapGroup("/config/clusters").WithTags("snap");
-        g.MapPost("/create", Create).RequireRole(FleetRole.Admin).WithSummary("Create cluster config");
-        g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithSummary("List cluster configs");
-        g.MapPut("/update", Update).RequireRole(FleetRole.Admin).WithSummary("Update cluster config");
-        g.MapDelete("/delete", Delete).RequireRole(FleetRole.Admin).WithSummary("Delete cluster config");
+        g.MapPost("/create", Create).RequireRole(FleetRole.Admin).WithSummary("Create cluster config").Produces<ClusterResult>(StatusCodes.Status201Created);
+        g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithSummary("List cluster configs").Produces<ClusterList>();
+        g.MapPut("/update", Update).RequireRole(FleetRole.Admin).WithSummary("Update cluster config").Produces<ClusterResult>();
+        g.MapDelete("/delete", Delete).RequireRole(FleetRole.Admin).WithSummary("Delete cluster config").Produces<Done>();
     }
 
     private static async Task<IResult> Create(CreateClusterRequest body, ClusterRegistry registry, CancellationToken ct)
@@ -42,7 +45,7 @@ public static class SnapClusterFunctions
         if (string.IsNullOrWhiteSpace(body.KubeconfigContent))
             throw FleetException.Validation("kubeconfig_content", "kubeconfig_content (base64) is required when auth_type is kubeconfig");
         var cluster = await registry.AddAsync(new ClusterRegistration(null, body.KubeconfigContent, body.Context, body.Name,
-            body.AuthType, body.RegistryName, body.ApiServerUrl), ct);
+            body.AuthType, body.RegistryName, body.ApiServerUrl, Base64Field: "kubeconfig_content"), ct);
         return Results.Json(new ClusterResult(true, "Cluster configuration created", SnapCluster.From(cluster)), statusCode: StatusCodes.Status201Created);
     }
 
@@ -55,17 +58,17 @@ public static class SnapClusterFunctions
         RequireKubeconfigAuth(body.AuthType ?? existing.AuthType);
         var updated = await registry.UpdateAsync(existing.Id,
             new ClusterRegistration(null, body.KubeconfigContent, body.Context, null, body.AuthType ?? existing.AuthType,
-                body.RegistryName, body.ApiServerUrl), ct);
+                body.RegistryName, body.ApiServerUrl, Base64Field: "kubeconfig_content"), ct);
         return Results.Json(new ClusterResult(true, "Cluster configuration updated", SnapCluster.From(updated)));
     }
 
     /// <summary>The name may come in the body (as the seed's other config routes send it) or as <c>?name=</c>.</summary>
-    private static async Task<IResult> Delete(HttpRequest request, ClusterRegistry registry, CancellationToken ct)
+    private static async Task<IResult> Delete([FromQuery] string? name, HttpRequest request, ClusterRegistry registry, CancellationToken ct)
     {
-        var name = request.Query["name"].ToString();
         if (string.IsNullOrEmpty(name) && request.HasJsonContentType())
             name = (await request.ReadFromJsonAsync<DeleteClusterRequest>(ct))?.Name ?? "";
         if (string.IsNullOrWhiteSpace(name)) throw FleetException.Validation("name", "name is required");
+        TableKeys.Require(name, "name");
         var cluster = await registry.GetByNameAsync(name, ct);
         await registry.RemoveAsync(cluster.Id, ct);
         return Results.Json(new Done(true, "Cluster configuration deleted"));

@@ -29,14 +29,16 @@ public sealed class PodIoTests(EmulatorFixture fixture)
         var ns = await fixture.Cluster.CreateNamespaceAsync();
         await RunningPod(ns, "logger");
         Emulator.Kubelet.SetPodLog(ns, "logger", "line 1\nline 2\nline 3\nline 4\n");
+        // Every read from a stream has a deadline: a stuck emulator fails the test instead of hanging the run.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
-        using (var all = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns))
-            Assert.Equal("line 1\nline 2\nline 3\nline 4\n", await new StreamReader(all).ReadToEndAsync());
-        using (var tail = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns, tailLines: 2))
-            Assert.Equal("line 3\nline 4\n", await new StreamReader(tail).ReadToEndAsync());
-        using (var stamped = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns, tailLines: 1, timestamps: true))
+        using (var all = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns, cancellationToken: cts.Token))
+            Assert.Equal("line 1\nline 2\nline 3\nline 4\n", await new StreamReader(all).ReadToEndAsync(cts.Token));
+        using (var tail = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns, tailLines: 2, cancellationToken: cts.Token))
+            Assert.Equal("line 3\nline 4\n", await new StreamReader(tail).ReadToEndAsync(cts.Token));
+        using (var stamped = await Client.CoreV1.ReadNamespacedPodLogAsync("logger", ns, tailLines: 1, timestamps: true, cancellationToken: cts.Token))
         {
-            var text = await new StreamReader(stamped).ReadToEndAsync();
+            var text = await new StreamReader(stamped).ReadToEndAsync(cts.Token);
             var space = text.IndexOf(' ');
             Assert.True(DateTimeOffset.TryParse(text[..space], out _), text);
             Assert.Equal("line 4\n", text[(space + 1)..]);
@@ -63,28 +65,29 @@ public sealed class PodIoTests(EmulatorFixture fixture)
         var ns = await fixture.Cluster.CreateNamespaceAsync();
         await RunningPod(ns, "shell");
         Emulator.Kubelet.SetPodFile(ns, "shell", "/etc/motd", "hello from the pod\n");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var stdout = new StringBuilder();
         var code = await Client.NamespacedPodExecAsync("shell", ns, "main", ["echo", "hi", "there"], false, async (_, output, _) =>
         {
-            stdout.Append(await new StreamReader(output).ReadToEndAsync());
-        }, CancellationToken.None);
+            stdout.Append(await new StreamReader(output).ReadToEndAsync(cts.Token));
+        }, cts.Token);
         Assert.Equal(0, code);
         Assert.Equal("hi there\n", stdout.ToString());
 
         stdout.Clear();
         code = await Client.NamespacedPodExecAsync("shell", ns, "main", ["sh", "-c", "cat /etc/motd && ls /etc"], false, async (_, output, _) =>
         {
-            stdout.Append(await new StreamReader(output).ReadToEndAsync());
-        }, CancellationToken.None);
+            stdout.Append(await new StreamReader(output).ReadToEndAsync(cts.Token));
+        }, cts.Token);
         Assert.Equal(0, code);
         Assert.Equal("hello from the pod\nmotd\n", stdout.ToString());
 
         var stderr = new StringBuilder();
         code = await Client.NamespacedPodExecAsync("shell", ns, "main", ["cat", "/missing"], false, async (_, _, error) =>
         {
-            stderr.Append(await new StreamReader(error).ReadToEndAsync());
-        }, CancellationToken.None);
+            stderr.Append(await new StreamReader(error).ReadToEndAsync(cts.Token));
+        }, cts.Token);
         Assert.Equal(1, code);
         Assert.Contains("No such file or directory", stderr.ToString());
     }
@@ -96,14 +99,15 @@ public sealed class PodIoTests(EmulatorFixture fixture)
     {
         var ns = await fixture.Cluster.CreateNamespaceAsync();
         await RunningPod(ns, "ws");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var socket = await Client.WebSocketNamespacedPodExecAsync("ws", ns, ["echo", protocol], "main",
-            stderr: true, stdin: false, stdout: true, tty: false, webSocketSubProtocol: protocol);
+            stderr: true, stdin: false, stdout: true, tty: false, webSocketSubProtocol: protocol, cancellationToken: cts.Token);
         Assert.Equal(protocol, socket.SubProtocol);
         using var demux = new StreamDemuxer(socket);
         demux.Start();
         using var output = demux.GetStream(ChannelIndex.StdOut, null);
         using var reader = new StreamReader(output);
-        Assert.Equal(protocol, await reader.ReadLineAsync());
+        Assert.Equal(protocol, await reader.ReadLineAsync(cts.Token));
     }
 
     [Fact]
@@ -111,20 +115,21 @@ public sealed class PodIoTests(EmulatorFixture fixture)
     {
         var ns = await fixture.Cluster.CreateNamespaceAsync();
         await RunningPod(ns, "term");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var socket = await Client.WebSocketNamespacedPodExecAsync("term", ns, ["sh"], "main",
-            stderr: true, stdin: true, stdout: true, tty: false, webSocketSubProtocol: "v5.channel.k8s.io");
+            stderr: true, stdin: true, stdout: true, tty: false, webSocketSubProtocol: "v5.channel.k8s.io", cancellationToken: cts.Token);
         using var demux = new StreamDemuxer(socket);
         demux.Start();
         using var stdin = demux.GetStream(null, ChannelIndex.StdIn);
         using var stdout = new StreamReader(demux.GetStream(ChannelIndex.StdOut, null));
         using var status = new StreamReader(demux.GetStream(ChannelIndex.Error, null));
-        await stdin.WriteAsync(Encoding.UTF8.GetBytes("echo one\nhostname\n"));
-        await stdin.FlushAsync();
-        Assert.Equal("one", await stdout.ReadLineAsync());
-        Assert.Equal("term", await stdout.ReadLineAsync());
-        await stdin.WriteAsync(Encoding.UTF8.GetBytes("exit 3\n"));
-        await stdin.FlushAsync();
-        var final = await status.ReadToEndAsync();
+        await stdin.WriteAsync(Encoding.UTF8.GetBytes("echo one\nhostname\n"), cts.Token);
+        await stdin.FlushAsync(cts.Token);
+        Assert.Equal("one", await stdout.ReadLineAsync(cts.Token));
+        Assert.Equal("term", await stdout.ReadLineAsync(cts.Token));
+        await stdin.WriteAsync(Encoding.UTF8.GetBytes("exit 3\n"), cts.Token);
+        await stdin.FlushAsync(cts.Token);
+        var final = await status.ReadToEndAsync(cts.Token);
         Assert.Contains("NonZeroExitCode", final);
         Assert.Contains("\"message\":\"3\"", final);
     }

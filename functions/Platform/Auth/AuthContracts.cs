@@ -1,10 +1,11 @@
+using Fleet.Functions.Platform.Contract;
 using System.Text.Json.Serialization;
 using Fleet.Core.Platform.Identity;
 
 namespace Fleet.Functions.Platform.Auth;
 
 /// <summary>Login by username or email (CloudPioneer sends <c>email</c>).</summary>
-public sealed record LoginRequest(string? Username = null, string? Email = null, string? Password = null);
+public sealed record LoginRequest([property: AnyText] string? Username = null, [property: AnyText] string? Email = null, [property: AnyText] string? Password = null);
 public sealed record RefreshRequest(string? RefreshToken = null);
 public sealed record MessageResponse(string Message);
 

@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using Fleet.Core.Platform.Identity;
 
 namespace Fleet.Functions.Platform.Auth;
@@ -9,7 +10,7 @@ public static class PlatformAuthFunctions
     {
         var auth = api.MapGroup("/auth").WithTags("platform");
         auth.MapPost("/login", Login).Anonymous().WithMetadata(new SelfAudited()).WithName("AuthLogin").WithSummary("Log in with username or email");
-        auth.MapPost("/refresh", Refresh).Anonymous().WithName("AuthRefresh").WithSummary("Rotate a refresh token");
+        auth.MapPost("/refresh", Refresh).Anonymous().WithName("AuthRefresh").WithSummary("Rotate a refresh token").WithFamilyErrors(401);
         auth.MapPost("/logout", Logout).RequireRole(FleetRole.Viewer).WithName("AuthLogout").WithSummary("End this session");
         auth.MapGet("/me", Me).RequireRole(FleetRole.Viewer).WithName("AuthMe").WithSummary("The current user");
     }

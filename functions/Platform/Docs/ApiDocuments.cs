@@ -1,4 +1,5 @@
 using Fleet.Functions.Platform.Auth;
+using Fleet.Functions.Platform.Contract;
 using Fleet.Functions.Platform.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -25,6 +26,8 @@ public static class ApiDocuments
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(DurableApiDocs.DescribeInputsAsync);
+            o.AddDocumentTransformer(ContractTransformer.TransformAsync);
+            o.AddSchemaTransformer(ContractSchemas.TransformAsync);
         });
         foreach (var (family, segment) in FleetFamilies.Segments)
         {
@@ -35,9 +38,11 @@ public static class ApiDocuments
                                        || string.Equals(d.RelativePath, $"api/{segment}", StringComparison.OrdinalIgnoreCase);
                 o.AddDocumentTransformer((doc, _, _) =>
                 {
-                    doc.Info = new OpenApiInfo { Title = $"Fleet — {family}", Version = "1.0.0" };
+                    doc.Info = new OpenApiInfo { Title = $"Fleet — {family}", Version = "1.0.0", Description = ContractTransformer.TagDescriptions[segment] };
                     return Task.CompletedTask;
                 });
+                o.AddDocumentTransformer(ContractTransformer.TransformAsync);
+                o.AddSchemaTransformer(ContractSchemas.TransformAsync);
             });
         }
         return services;
@@ -87,6 +92,7 @@ public static class ApiDocuments
         if (provider is null) return Results.NotFound();
         var doc = await provider.GetOpenApiDocumentAsync(ct);
         var baseUrl = $"{ctx.Request.Scheme}://{ctx.Request.Host}";
-        return Results.Text(PostmanCollection.FromOpenApi(doc, baseUrl).ToJsonString(), "application/json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await doc.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, ct))!.AsObject();
+        return Results.Text(PostmanCollection.FromOpenApi(json, baseUrl).ToJsonString(), "application/json");
     }
 }

@@ -38,6 +38,9 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         }
     }
 
+    private static readonly HashSet<string> StorageRefusesInput =
+        ["PropertyValueTooLarge", "EntityTooLarge", "KeyValueTooLarge", "InvalidInput", "OutOfRangeInput", "InvalidValueType", "PropertyNameTooLong"];
+
     private FleetError Classify(Exception e, HttpContext context)
     {
         switch (e)
@@ -50,6 +53,10 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
                 return BadRequestTranslator.Translate(b);
             case System.Text.Json.JsonException j:
                 return BadRequestTranslator.FromJson(j);
+            case Azure.RequestFailedException r when r.Status == 400 && StorageRefusesInput.Contains(r.ErrorCode ?? ""):
+                // A value storage cannot hold that no edge rule caught: the input's fault, not the server's.
+                logger.LogWarning("Request {RequestId}: storage refused a value ({Code})", RequestCorrelation.RequestId(context), r.ErrorCode);
+                return new FleetError(FleetErrorKind.Validation, "A value in the request is too large or has characters that cannot be stored");
             case TimeoutException:
                 logger.LogWarning(e, "Request {RequestId} timed out upstream", RequestCorrelation.RequestId(context));
                 return new FleetError(FleetErrorKind.UpstreamTimeout, "The upstream service did not answer in time");

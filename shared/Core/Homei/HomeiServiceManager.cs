@@ -50,10 +50,18 @@ public sealed class HomeiServiceManager(ServiceStore store, ContainerRuntime run
                 else await runtime.CreateAsync(d, ct);
             });
         }
-        catch (FleetException)
+        catch (Exception)
         {
-            // The container could not be made (e.g. no such image): leave nothing behind.
-            await Locked(d.Name, () => runtime.RemoveAsync(d.Name, CancellationToken.None));
+            // The container could not be made (no such image, the Docker engine down, the caller gone mid-pull): leave
+            // nothing behind. The row goes even when the engine cannot be asked to remove a half-made container.
+            try
+            {
+                await Locked(d.Name, () => runtime.RemoveAsync(d.Name, CancellationToken.None));
+            }
+            catch (Exception cleanup)
+            {
+                logger.LogWarning("Service {Service}: could not remove its container after a failed create ({Error})", d.Name, cleanup.Message);
+            }
             await store.DeleteAsync(d.Name, ct: CancellationToken.None);
             throw;
         }

@@ -47,6 +47,8 @@ public sealed partial class RaucClient(IOptions<HomeiOptions> options)
     public string ResolveBundle(string? bundlePath)
     {
         if (string.IsNullOrWhiteSpace(bundlePath)) throw FleetException.Validation("bundle_path", "bundle_path is required");
+        if (bundlePath.Length > 4096 || bundlePath.Any(char.IsControl))
+            throw FleetException.Validation("bundle_path", "bundle_path must be a path of at most 4096 characters without control characters");
         var root = Path.GetFullPath(Rauc.BundleDirectory).TrimEnd('/') + "/";
         var full = Path.GetFullPath(bundlePath, root);
         if (!full.StartsWith(root, StringComparison.Ordinal))

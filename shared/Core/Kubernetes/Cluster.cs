@@ -29,7 +29,8 @@ public sealed record ClusterRegistration(
     string? Name,
     string AuthType = "kubeconfig",
     string? RegistryName = null,
-    string? ExpectedServerUrl = null);
+    string? ExpectedServerUrl = null,
+    string Base64Field = "kubeconfig_base64");
 
 /// <summary>A cluster's kubeconfig with only its own context; <see cref="Yaml"/> holds credentials.</summary>
 public sealed record SingleContextKubeconfig(Cluster Cluster, k8s.KubeConfigModels.K8SConfiguration Config, string Yaml);

@@ -66,8 +66,14 @@ public sealed class ClusterRegistry(
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
-            await vault.DeleteAsync(entity, ct);
+            await vault.DeleteAsync(entity, CancellationToken.None);
             throw FleetException.Conflict($"a cluster named '{name}' already exists", "CONFLICT");
+        }
+        catch
+        {
+            // Nothing written when the rows could not be: the stored kubeconfig goes too.
+            await vault.DeleteAsync(entity, CancellationToken.None);
+            throw;
         }
         return Cluster.From(entity);
     }
@@ -85,6 +91,8 @@ public sealed class ClusterRegistry(
 
     public async Task<Cluster> GetByNameAsync(string name, CancellationToken ct)
     {
+        // A name Table storage could not hold names no cluster.
+        if (!TableKeys.IsValid(name)) throw NotFound(name.Length > 64 ? name[..64] + "…" : name, "CLUSTER_NOT_FOUND");
         await storage.EnsureTableAsync(Table, ct);
         var row = await Rows.GetEntityIfExistsAsync<ClusterNameEntity>(ClusterEntity.NamePartition, name, cancellationToken: ct);
         if (!row.HasValue) throw NotFound(name, "CLUSTER_NOT_FOUND");
@@ -323,15 +331,16 @@ public sealed class ClusterRegistry(
         }
     }
 
-    private static (string Yaml, string Field) ReadKubeconfig(ClusterRegistration r)
+    private (string Yaml, string Field) ReadKubeconfig(ClusterRegistration r)
     {
+        var b64 = r.Base64Field;
         if (!string.IsNullOrWhiteSpace(r.KubeconfigBase64) && !string.IsNullOrWhiteSpace(r.KubeconfigPath))
-            throw FleetException.Validation("kubeconfig_path", "give either kubeconfig_path or kubeconfig_base64, not both");
+            throw FleetException.Validation("kubeconfig_path", $"give either kubeconfig_path or {b64}, not both");
         if (!string.IsNullOrWhiteSpace(r.KubeconfigBase64))
-            return (KubeconfigParser.DecodeBase64(r.KubeconfigBase64, "kubeconfig_base64"), "kubeconfig_base64");
+            return (KubeconfigParser.DecodeBase64(r.KubeconfigBase64, b64), b64);
         if (!string.IsNullOrWhiteSpace(r.KubeconfigPath))
-            return (KubeconfigParser.ReadPath(r.KubeconfigPath), "kubeconfig_path");
-        throw FleetException.Validation("kubeconfig_path", "kubeconfig_path or kubeconfig_base64 is required");
+            return (KubeconfigParser.ReadPath(r.KubeconfigPath, options.Value.KubeconfigDirectory), "kubeconfig_path");
+        throw FleetException.Validation(b64 == "kubeconfig_base64" ? "kubeconfig_path" : b64, $"kubeconfig_path or {b64} is required");
     }
 
     /// <summary>A server URL given beside the kubeconfig must agree with it, or the caller is registering something else than they think.</summary>

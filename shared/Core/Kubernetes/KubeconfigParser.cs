@@ -20,13 +20,30 @@ public static class KubeconfigParser
         }
     }
 
-    public static string ReadPath(string path, string field = "kubeconfig_path")
+    /// <summary>
+    /// The kubeconfig at <paramref name="path"/> if it is a readable file inside <paramref name="directory"/> (links
+    /// resolved). Outside the folder, missing or unreadable all get one answer, so the error reveals nothing about
+    /// other paths on the host.
+    /// </summary>
+    public static string ReadPath(string path, string directory, string field = "kubeconfig_path")
     {
-        var expanded = path.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..])
-            : path;
-        if (!File.Exists(expanded)) throw FleetException.Validation(field, $"kubeconfig file '{path}' does not exist");
-        return File.ReadAllText(expanded);
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        static string Expand(string p, string home) => p == "~" ? home : p.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(home, p[2..]) : p;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Expand(directory, home))) + Path.DirectorySeparatorChar;
+        var refused = FleetException.Validation(field, $"'{field}' must name a readable kubeconfig file inside the configured folder (Clusters__KubeconfigDirectory)");
+        if (path.Length > 4096 || path.Any(char.IsControl)) throw refused;
+        try
+        {
+            var full = Path.GetFullPath(Expand(path, home), root);
+            if (!full.StartsWith(root, StringComparison.Ordinal) || !File.Exists(full)) throw refused;
+            var target = new FileInfo(full).ResolveLinkTarget(true)?.FullName ?? full;
+            if (!target.StartsWith(root, StringComparison.Ordinal)) throw refused;
+            return File.ReadAllText(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw refused;
+        }
     }
 
     public static K8SConfiguration Parse(string yaml, string field)

@@ -17,4 +17,11 @@ public sealed class KubernetesOptions
 
     /// <summary>Kubeconfigs larger than this (characters) go to a blob instead of the table row.</summary>
     public int InlineKubeconfigLimit { get; set; } = 30_000;
+
+    /// <summary>
+    /// <c>Clusters__KubeconfigDirectory</c>: the only folder a <c>kubeconfig_path</c> may name a file in (default the
+    /// user's <c>~/.kube</c>), so that a caller cannot make the host read or probe other files.
+    /// </summary>
+    public string KubeconfigDirectory { get; set; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube");
 }

@@ -9,6 +9,10 @@ public static class KubernetesServiceCollectionExtensions
     public static IServiceCollection AddFleetClusters(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<KubernetesOptions>(configuration.GetSection("Kubernetes"));
+        services.Configure<KubernetesOptions>(o =>
+        {
+            if (configuration["Clusters:KubeconfigDirectory"] is { Length: > 0 } dir) o.KubeconfigDirectory = dir;
+        });
         services.AddDataProtection();
         services.AddSingleton<ClusterConnections>();
         services.AddSingleton<KubeconfigVault>();

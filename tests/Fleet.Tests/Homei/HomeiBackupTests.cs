@@ -165,9 +165,10 @@ public sealed class HomeiBackupTests(HomeiFixture f)
     {
         var c = (await f.ContainerOf(service))!;
         var archive = await f.Docker.Containers.GetArchiveFromContainerAsync(c.ID, new GetArchiveFromContainerParameters { Path = path }, false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var tar = new TarReader(archive.Stream);
-        var entry = (await tar.GetNextEntryAsync(copyData: true))!;
+        var entry = (await tar.GetNextEntryAsync(copyData: true, cts.Token))!;
         using var reader = new StreamReader(entry.DataStream!, Encoding.UTF8);
-        return await reader.ReadToEndAsync();
+        return await reader.ReadToEndAsync(cts.Token);
     }
 }

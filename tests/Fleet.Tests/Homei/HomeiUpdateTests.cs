@@ -104,8 +104,9 @@ public sealed class HomeiUpdateTests(HomeiFixture f)
                 RedirectStandardOutput = true,
             };
             using var p = Process.Start(psi)!;
-            var err = await p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            var err = await p.StandardError.ReadToEndAsync(cts.Token);
+            await p.WaitForExitAsync(cts.Token);
             Assert.True(p.ExitCode == 0, "rauc bundle failed: " + err);
             return output;
         }

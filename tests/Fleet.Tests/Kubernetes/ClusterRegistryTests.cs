@@ -23,7 +23,12 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await TestCluster.CreateAsync();
-        _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
+        _app = await FleetApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["RateLimits__Scale"] = "100",
+            // Add_from_path writes its kubeconfig under the temp folder.
+            ["Clusters__KubeconfigDirectory"] = Path.GetTempPath(),
+        });
         _admin = await _app.LoginAsync(FleetRole.Admin);
     }
 
@@ -122,7 +127,7 @@ public sealed class ClusterRegistryTests : IAsyncLifetime
     [Theory]
     [InlineData("""{"kubeconfig_base64":"@@not-base64@@"}""", "kubeconfig_base64")]
     [InlineData("""{"kubeconfig_base64":"aGVsbG86IFt1bmNsb3NlZA=="}""", "kubeconfig_base64")]
-    [InlineData("""{"kubeconfig_path":"/nonexistent/kubeconfig"}""", "does not exist")]
+    [InlineData("""{"kubeconfig_path":"/nonexistent/kubeconfig"}""", "inside the configured folder")]
     [InlineData("""{"context":"x"}""", "kubeconfig_path or kubeconfig_base64 is required")]
     public async Task Bad_kubeconfig_is_400_naming_the_problem_and_nothing_is_saved(string body, string expected)
     {

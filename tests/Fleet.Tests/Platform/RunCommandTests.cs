@@ -19,7 +19,8 @@ public sealed class RunCommandTests
         var dataDir = Directory.CreateTempSubdirectory("fleet-run-").FullName;
         var hostPort = Peers.FreePort();
         var azuriteBase = FreePortRange(3);
-        var psi = new ProcessStartInfo("bash", [Path.Combine(root, "infra", "run.sh")])
+        // Launched with SIGINT ignored, as a script or CI runner may start it: run.sh must still stop on it.
+        var psi = new ProcessStartInfo("bash", ["-c", "trap '' INT; exec bash \"$0\"", Path.Combine(root, "infra", "run.sh")])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,

@@ -19,17 +19,24 @@ public sealed record CreatedApiKey(ApiKeyEntity Entity, string Key);
 public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHasher<UserEntity> hasher, TimeProvider clock)
 {
     public const string Prefix = "fleet_";
+
+    /// <summary>Keys made on the Kubilitics routes start as the seed shows them.</summary>
+    public const string KubiliticsPrefix = "kubilitics_";
+
+    private static readonly string[] Prefixes = [Prefix, KubiliticsPrefix];
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
     private sealed record Verified(string Fingerprint, ApiKeyEntity Key, UserEntity User, DateTimeOffset LoadedAt);
     private readonly ConcurrentDictionary<string, Verified> _verified = new();
 
-    public async Task<CreatedApiKey> CreateAsync(string userId, string? name, DateTimeOffset? expiresAt, CancellationToken ct = default)
+    public async Task<CreatedApiKey> CreateAsync(string userId, string? name, DateTimeOffset? expiresAt, CancellationToken ct = default,
+        string prefix = Prefix)
     {
+        if (!Prefixes.Contains(prefix)) throw new ArgumentException($"unknown API key prefix '{prefix}'", nameof(prefix));
         if (string.IsNullOrWhiteSpace(name)) throw FleetException.Validation("name", "Field 'name' is required");
         if (expiresAt is { } e && e <= clock.GetUtcNow()) throw FleetException.Validation("expires_at", "Field 'expires_at' must be in the future");
         var id = Guid.NewGuid().ToString("N");
-        var key = $"{Prefix}{id}_{TokenService.Base64Url(RandomNumberGenerator.GetBytes(32))}";
+        var key = $"{prefix}{id}_{TokenService.Base64Url(RandomNumberGenerator.GetBytes(32))}";
         var entity = new ApiKeyEntity
         {
             PartitionKey = id, UserId = userId, Name = name.Trim(), CreatedAt = clock.GetUtcNow(), ExpiresAt = expiresAt,
@@ -50,7 +57,10 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
         _verified.TryRemove(keyId, out _);
     }
 
-    public static bool LooksLikeKey(string value) => value.StartsWith(Prefix, StringComparison.Ordinal) && value.Length == Prefix.Length + 32 + 1 + 43;
+    public static bool LooksLikeKey(string value) => PrefixOf(value) is not null;
+
+    private static string? PrefixOf(string value) =>
+        Prefixes.FirstOrDefault(p => value.StartsWith(p, StringComparison.Ordinal) && value.Length == p.Length + 32 + 1 + 43);
 
     /// <summary>Forgets the cached owner of this user's keys, after the user changed role or was deleted here.</summary>
     public void ForgetUser(string userId)
@@ -62,8 +72,8 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
     /// <summary>The key's owner and the key, or null when the key is unknown, expired or its user is gone.</summary>
     public async Task<(UserEntity User, ApiKeyEntity Key)?> AuthenticateAsync(string presented, CancellationToken ct = default)
     {
-        if (!LooksLikeKey(presented)) return null;
-        var id = presented.Substring(Prefix.Length, 32);
+        if (PrefixOf(presented) is not { } prefix) return null;
+        var id = presented.Substring(prefix.Length, 32);
         if (!Guid.TryParseExact(id, "N", out _)) return null;
         var now = clock.GetUtcNow();
         var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(presented)));

@@ -41,14 +41,26 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning("Bootstrap admin check failed ({Error}); retrying", e.GetType().Name);
+            // A FleetException's message is safe to log (e.g. the reset password is too short); others may not be.
+            logger.LogWarning("Bootstrap admin check failed ({Error}{Message}); retrying", e.GetType().Name,
+                e is Errors.FleetException f ? ": " + f.Message : "");
             return false;
         }
     }
 
     public async Task EnsureAsync(CancellationToken ct)
     {
-        if (await users.AnyAsync(ct)) return;
+        if (settings is { ResetAdminPassword: true, BootstrapAdminPassword: { } newPassword } &&
+            await users.FindAsync(Username, ct) is { } admin)
+        {
+            await service.UpdateAsync(admin.Id, UserRoles.Admin, newPassword, ct);
+            await service.UnlockAsync(admin.Id, ct);
+            logger.LogWarning("The password of user {Username} was reset from Auth__BootstrapAdminPassword (Auth__ResetAdminPassword=true); remove the setting", Username);
+            return;
+        }
+        if (settings.ResetAdminPassword && settings.BootstrapAdminPassword is null)
+            logger.LogWarning("Auth__ResetAdminPassword=true needs Auth__BootstrapAdminPassword, the new password; nothing was reset");
+        if (await users.AnyAsync(ct) && !(settings.ResetAdminPassword && settings.BootstrapAdminPassword is not null)) return;
         var generated = settings.BootstrapAdminPassword is null;
         var password = settings.BootstrapAdminPassword ?? TokenService.Base64Url(RandomNumberGenerator.GetBytes(18));
         try
@@ -57,6 +69,8 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
         }
         catch (Errors.FleetException e) when (e.Kind == Errors.FleetErrorKind.Conflict)
         {
+            if (settings.ResetAdminPassword)
+                logger.LogWarning("Auth__ResetAdminPassword: no user named {Username} was found, and creating one conflicts ({Message})", Username, e.Message);
             return; // another host created it
         }
         if (generated)

@@ -15,8 +15,10 @@ public sealed class TableStore<T> where T : class, ITableEntity, new()
     public TableClient Client { get; }
     public string TableName => Client.Name;
 
+    /// <summary>The entity, or null; keys Table storage could never hold find nothing rather than fail.</summary>
     public async Task<T?> GetAsync(string partitionKey, string rowKey, CancellationToken ct = default)
     {
+        if (!TableKeys.IsValid(partitionKey) || !TableKeys.IsValid(rowKey)) return null;
         var r = await Client.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: ct);
         return r.HasValue ? r.Value : null;
     }
@@ -24,6 +26,7 @@ public sealed class TableStore<T> where T : class, ITableEntity, new()
     /// <summary>Inserts; an entity with the same keys is a conflict.</summary>
     public async Task<T> AddAsync(T entity, string? conflictMessage = null, CancellationToken ct = default)
     {
+        TableKeys.CheckWrite(entity);
         try
         {
             var r = await Client.AddEntityAsync(entity, ct);
@@ -39,6 +42,7 @@ public sealed class TableStore<T> where T : class, ITableEntity, new()
     /// <summary>Replaces the entity if its ETag still matches what was read.</summary>
     public async Task<T> UpdateAsync(T entity, CancellationToken ct = default)
     {
+        TableKeys.CheckWrite(entity);
         try
         {
             var etag = entity.ETag == default ? ETag.All : entity.ETag;
@@ -58,6 +62,7 @@ public sealed class TableStore<T> where T : class, ITableEntity, new()
 
     public async Task<T> UpsertAsync(T entity, CancellationToken ct = default)
     {
+        TableKeys.CheckWrite(entity);
         var r = await Client.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
         entity.ETag = r.Headers.ETag ?? default;
         return entity;
@@ -66,6 +71,7 @@ public sealed class TableStore<T> where T : class, ITableEntity, new()
     /// <summary>Deletes; returns false when it did not exist. With an ETag, a changed entity is a conflict.</summary>
     public async Task<bool> DeleteAsync(string partitionKey, string rowKey, ETag? etag = null, CancellationToken ct = default)
     {
+        if (!TableKeys.IsValid(partitionKey) || !TableKeys.IsValid(rowKey)) return false;
         try
         {
             var r = await Client.DeleteEntityAsync(partitionKey, rowKey, etag ?? ETag.All, ct);
