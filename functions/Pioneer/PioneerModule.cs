@@ -9,6 +9,7 @@ public static class PioneerModule
     {
         group.MapPioneerHealth();
         group.MapPioneerAuth();
+        group.MapPioneerSystem();
         return group;
     }
 }
