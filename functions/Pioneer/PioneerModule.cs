@@ -1,4 +1,8 @@
 using Fleet.Core.Pioneer;
+using Fleet.Core.Platform.Storage;
+using Fleet.Core.Platform.Timers;
+using Fleet.Orchestrations.Pioneer;
+using Microsoft.DurableTask.Worker;
 
 namespace Fleet.Functions.Pioneer;
 
@@ -12,6 +16,12 @@ public static class PioneerModule
         services.AddSingleton<KubeEdgeResourceSource>();
         services.AddSingleton<KubernetesResourceSource>();
         services.AddSingleton<ResourceInventory>();
+        services.AddSingleton<MetricSeries>();
+        services.AddSingleton<PioneerSampler>();
+        services.AddFleetTable(MetricSeries.Table);
+        services.AddTimerFunction<PioneerSampleTimer>();
+        services.AddDurableTaskWorker(b => b.AddTasks(r => r
+            .AddOrchestrator<PioneerSampleOrchestrator>().AddActivity<SampleSourceActivity>()));
         return services;
     }
 
@@ -21,6 +31,7 @@ public static class PioneerModule
         group.MapPioneerAuth();
         group.MapPioneerSystem();
         group.MapPioneerResources();
+        group.MapPioneerPrometheus();
         return group;
     }
 }

@@ -16,6 +16,19 @@ public sealed class ResourceInventory(HomeiResourceSource homei, KubeEdgeResourc
         return sources.SelectMany(s => s).Select(Price).ToList();
     }
 
+    /// <summary>One source's resources (<c>homei</c>, <c>kubeedge</c> or <c>kube</c>), priced.</summary>
+    public async Task<IReadOnlyList<PioneerResource>> ReadSourceAsync(string source, CancellationToken ct)
+    {
+        var facts = source switch
+        {
+            "homei" => await homei.ReadAsync(ct),
+            "kubeedge" => await kubeEdge.ReadAsync(ct),
+            "kube" => await kube.ReadAsync(ct),
+            _ => throw new ArgumentOutOfRangeException(nameof(source), source, "unknown source"),
+        };
+        return facts.Select(Price).ToList();
+    }
+
     public async Task<ResourcePage> ListAsync(ResourceQuery query, CancellationToken ct) => query.Apply(await ReadAllAsync(ct));
 
     public PioneerResource Price(ResourceFacts f) =>

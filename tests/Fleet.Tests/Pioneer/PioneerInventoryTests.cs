@@ -18,10 +18,15 @@ namespace Fleet.Tests.Pioneer;
 /// (Azurite) and a pod of the emulator cluster registered through Kubilitics, with usage, tags and price-sheet cost.
 /// Other tests share these peers, so every query here narrows to this test's unique name.
 /// </summary>
-[Trait("Category", "Kubernetes")]
-public sealed class PioneerInventoryTests : IAsyncLifetime
+public sealed class PioneerInventoryFixture : IAsyncLifetime
 {
-    private const double Gib = 1024d * 1024 * 1024;
+    public string U => _u;
+    public string ContainerId => _containerId;
+    public string ClusterId => _clusterId;
+    public string Ns => _ns;
+    public HttpClient Viewer => _viewer;
+    public FleetApp App => _app;
+    public TestCluster Cluster => _cluster;
     private readonly string _u = Guid.NewGuid().ToString("N")[..8];
     private readonly DockerClient _docker = new DockerClientConfiguration(new Uri(Peers.DockerEndpoint)).CreateClient();
     private TestCluster _cluster = null!;
@@ -103,6 +108,15 @@ public sealed class PioneerInventoryTests : IAsyncLifetime
         await _cluster.DisposeAsync();
         _docker.Dispose();
     }
+}
+
+/// <summary>The inventory's answers over the fixture's three resources.</summary>
+[Trait("Category", "Kubernetes")]
+public sealed class PioneerInventoryTests(PioneerInventoryFixture f) : IClassFixture<PioneerInventoryFixture>
+{
+    private const double Gib = 1024d * 1024 * 1024;
+    private readonly string _u = f.U;
+    private readonly HttpClient _viewer = f.Viewer;
 
     private async Task<JsonNode> List(string query)
     {
@@ -124,7 +138,7 @@ public sealed class PioneerInventoryTests : IAsyncLifetime
         var items = all["items"]!.AsArray().ToDictionary(i => (string)i!["type"]!, i => i!);
 
         var pod = items["pod"];
-        Assert.Equal($"kube:{_clusterId}:pod:{_ns}:pio-{_u}-pod", (string?)pod["id"]);
+        Assert.Equal($"kube:{f.ClusterId}:pod:{f.Ns}:pio-{_u}-pod", (string?)pod["id"]);
         Assert.Equal("running", (string?)pod["status"]);
         Assert.Equal(0.7, (double)pod["metrics"]!["cpu_usage"]!, 3);                    // 7m of one vCPU
         Assert.Equal(21 * 1024 * 1024, (double)pod["metrics"]!["memory_usage"]!);
@@ -135,7 +149,7 @@ public sealed class PioneerInventoryTests : IAsyncLifetime
         Assert.Equal(32.85, (double)pod["cost"]!["monthly_estimated"]!, 2);
 
         var ctr = items["container"];
-        Assert.Equal("homei:container:" + _containerId[..12], (string?)ctr["id"]);
+        Assert.Equal("homei:container:" + f.ContainerId[..12], (string?)ctr["id"]);
         Assert.Equal("running", (string?)ctr["status"]);
         var cpu = (double)ctr["metrics"]!["cpu_usage"]!;
         var mem = (double)ctr["metrics"]!["memory_usage"]!;
@@ -167,6 +181,82 @@ public sealed class PioneerInventoryTests : IAsyncLifetime
         Assert.Equal([$"pio-{_u}-ctr"], Names(second));
         Assert.Equal(2, (int)second["page"]!);
     }
+    [Fact]
+    public async Task Three_sample_ticks_give_three_points_at_1m_and_their_average_at_1h()
+    {
+        var client = f.App.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        var podId = $"kube:{f.ClusterId}:pod:{f.Ns}:pio-{_u}-pod";
+        var t0 = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
+        string[] cpu = ["10m", "20m", "60m"], memory = ["10Mi", "20Mi", "60Mi"];
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                f.Cluster.Emulator!.Kubelet.SetPodMetrics(f.Ns, $"pio-{_u}-pod", "main", cpu[i], memory[i]);
+                var id = await Fleet.Functions.Pioneer.PioneerSampleTimer.StartTickAsync(client, t0.AddMinutes(i).AddSeconds(7), CancellationToken.None);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+                var done = await client.WaitForInstanceCompletionAsync(id, wait.Token);
+                Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            }
+        }
+        finally
+        {
+            f.Cluster.Emulator!.Kubelet.SetPodMetrics(f.Ns, $"pio-{_u}-pod", "main", "7m", "21Mi"); // what the inventory test expects
+        }
+
+        var range = "start_time=2026-01-05T10:00:00Z&end_time=2026-01-05T11:00:00Z";
+        var minute = await Get($"/api/pioneer/resources/{podId}/metrics?{range}&interval=1m&metrics=cpu_usage&metrics=memory_usage");
+        Assert.Equal(podId, (string?)minute["resource_id"]);
+        Assert.Equal("1m", (string?)minute["interval"]);
+        var points = minute["metrics"]!["cpu_usage"]!.AsArray();
+        Assert.Equal(["2026-01-05T10:00:00Z", "2026-01-05T10:01:00Z", "2026-01-05T10:02:00Z"], points.Select(p => (string)p!["timestamp"]!));
+        Assert.Equal([1.0, 2.0, 6.0], points.Select(p => (double)p!["value"]!));
+        Assert.Equal([10.0 * 1024 * 1024, 20.0 * 1024 * 1024, 60.0 * 1024 * 1024],
+            minute["metrics"]!["memory_usage"]!.AsArray().Select(p => (double)p!["value"]!));
+
+        var hour = await Get($"/api/pioneer/resources/{podId}/metrics?{range}&interval=1h&metrics=cpu_usage,memory_usage");
+        var h = Assert.Single(hour["metrics"]!["cpu_usage"]!.AsArray())!;
+        Assert.Equal("2026-01-05T10:00:00Z", (string?)h["timestamp"]);
+        Assert.Equal(3.0, (double)h["value"]!, 4);
+        Assert.Equal(30.0 * 1024 * 1024, (double)Assert.Single(hour["metrics"]!["memory_usage"]!.AsArray())!["value"]!, 1);
+        Assert.Null(hour["metrics"]!["disk_usage"]);
+
+        foreach (var (query, field) in new[]
+                 {
+                     ("start_time=2026-01-05T11:00:00Z&end_time=2026-01-05T10:00:00Z", "start_time"),
+                     (range + "&metrics=gpu_usage", "metrics"),
+                     (range + "&interval=2m", "interval"),
+                 })
+        {
+            var r = await _viewer.GetAsync($"/api/pioneer/resources/{podId}/metrics?{query}");
+            var text = await r.Content.ReadAsStringAsync();
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Equal(field, (string?)JsonNode.Parse(text)!["error"]!["details"]!["field"]);
+        }
+    }
+
+    private async Task<JsonNode> Get(string url)
+    {
+        var r = await _viewer.GetAsync(url);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!;
+    }
+}
+
+/// <summary>Bad paging, sorting and filter input: rejected before any source is read.</summary>
+public sealed class PioneerInventoryValidationTests : IAsyncLifetime
+{
+    private FleetApp _app = null!;
+    private HttpClient _viewer = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
+        _viewer = await _app.LoginAsync(FleetRole.Viewer);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Theory]
     [InlineData("filter=colour:red", "filter", "colour:red")]

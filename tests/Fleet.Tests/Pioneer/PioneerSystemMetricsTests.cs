@@ -52,4 +52,20 @@ public sealed class PioneerSystemMetricsTests : IAsyncLifetime
         Assert.Equal("UNAUTHORIZED", (string?)e["error"]!["code"]);
         Assert.NotNull(e["request_id"]);
     }
+
+    [Fact]
+    public async Task Prometheus_metrics_under_pioneer_carry_the_seed_names_by_route_template()
+    {
+        var viewer = await _app.LoginAsync(FleetRole.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/pioneer/system/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await viewer.GetAsync("/api/pioneer/resources?filter=colour:red")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _app.Client.GetAsync("/api/pioneer/metrics")).StatusCode);
+        var r = await viewer.GetAsync("/api/pioneer/metrics");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.StartsWith("text/plain", r.Content.Headers.ContentType!.ToString());
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.Matches(new System.Text.RegularExpressions.Regex("""http_requests_total\{method="GET",endpoint="/api/pioneer/system/metrics",status="200"\} [1-9]"""), text);
+        Assert.Contains("http_request_duration_seconds_bucket{method=\"GET\",endpoint=\"/api/pioneer/system/metrics\"", text);
+        Assert.Matches(new System.Text.RegularExpressions.Regex("""http_requests_errors_total\{method="GET",endpoint="/api/pioneer/resources",status="400"\} [1-9]"""), text);
+    }
 }
