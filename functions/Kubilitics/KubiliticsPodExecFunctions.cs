@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -17,7 +18,7 @@ public static class KubiliticsPodExecFunctions
 {
     public static void MapKubiliticsPodExec(this RouteGroupBuilder group)
     {
-        group.MapGet("/v1/clusters/{clusterId}/pods/{namespace}/{name}/exec", Exec).WithTags("kubilitics").RequireRole(FleetRole.Operator)
+        group.MapGet("/v1/clusters/{clusterId}/pods/{namespace}/{name}/exec", Exec).WithTags("kubilitics").RequireRole(FleetRole.Operator).Streams(StreamKind.WebSocket)
             .WithSummary("Pod exec (WebSocket)")
             .WithDescription("Query: container (default: the first), command (default /bin/sh; split into arguments, never run by a shell). " +
                              "Client sends {type:'stdin',data} or {type:'resize',cols,rows}; server sends {type:'stdout'|'stderr',data} and {type:'exit',code}.")

@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Fleet.Core.Kubernetes;
@@ -22,7 +23,7 @@ public static class KubiliticsResourceStreamFunctions
         group.MapGet("/ws/resources", Stream).WithTags("kubilitics").RequireRole(FleetRole.Viewer)
             .WithSummary("Real-time resource updates (WebSocket)")
             .WithDescription("Query: cluster_id (required), namespace (optional; all namespaces and nodes when absent). Messages: RESOURCE_ADDED, RESOURCE_UPDATED, RESOURCE_DELETED.")
-            .Produces<ResourceMessage>(101).Produces<KubiliticsErrorJson>(400).Produces<KubiliticsErrorJson>(404);
+            .Produces<ResourceMessage>(101).Produces<KubiliticsErrorJson>(400).Produces<KubiliticsErrorJson>(404).Streams(StreamKind.WebSocket);
     }
 
     private static async Task Stream(HttpContext http, ClusterRegistry registry, ResourceWatchHub hub)

@@ -1,3 +1,4 @@
+using Fleet.Functions.Platform.Contract;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Fleet.Core.Kubernetes;
@@ -45,7 +46,7 @@ public static class KubiliticsShellFunctions
             .Produces<TuiStateResponse>().Produces<KubiliticsErrorJson>(404);
         c.MapGet("/shell/stream", (string clusterId, string? @namespace, HttpContext http, KubectlShell shell, AuthSettings auth, ClusterPermissionStore perms,
                     IOptions<ShellOptions> options, ClusterRegistry registry) => Stream(clusterId, @namespace, "shell", http, shell, auth, perms, options, registry))
-            .RequireRole(FleetRole.Operator).WithSummary("Interactive shell session (WebSocket)")
+            .RequireRole(FleetRole.Operator).WithSummary("Interactive shell session (WebSocket)").Streams(StreamKind.WebSocket)
             .WithDescription("Each text message is a command line; answers are JSON: {type:'ready'|'output'|'namespace'|'error', ...}. " +
                              "'namespace <name>' (or 'ns', 'cd') switches the session's namespace; 'exit' ends it. Idle sessions are closed.")
             .Produces(101).Produces<KubiliticsErrorJson>(400).Produces<KubiliticsErrorJson>(404);
@@ -54,7 +55,7 @@ public static class KubiliticsShellFunctions
                 mode is null or "ui" or "shell"
                     ? Stream(clusterId, @namespace, "kcli", http, shell, auth, perms, options, registry)
                     : throw FleetException.Validation("mode", "Field 'mode' must be 'ui' or 'shell'"))
-            .RequireRole(FleetRole.Operator).WithSummary("kcli session (WebSocket; mode ui or shell)")
+            .RequireRole(FleetRole.Operator).WithSummary("kcli session (WebSocket; mode ui or shell)").Streams(StreamKind.WebSocket)
             .Produces(101).Produces<KubiliticsErrorJson>(400).Produces<KubiliticsErrorJson>(404);
     }
 

@@ -147,6 +147,9 @@ public sealed partial class HostileInputTests(ITestOutputHelper output) : IAsync
             case "homei":
                 return body["error"]?["code"] is JsonValue && body["error"]?["message"] is JsonValue && body["timestamp"] is JsonValue ? null
                     : "Homei: {error:{code,message,details},timestamp}";
+            case "webhooks":
+                // The Durable Functions management API answers errors as Durable Functions does: {"message": "..."}.
+                return body["message"] is JsonValue ? null : "Durable Functions: {\"message\":\"...\"}";
             default:
                 return body["error"]?["code"] is JsonValue && body["error"]?["message"] is JsonValue && body["request_id"] is JsonValue ? null
                     : "{error:{code,message,details},request_id}";
