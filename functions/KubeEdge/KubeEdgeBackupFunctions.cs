@@ -17,8 +17,8 @@ public static class KubeEdgeBackupFunctions
 
     public static void MapKubeEdgeBackups(this RouteGroupBuilder group)
     {
-        group.MapPost("/backup", Backup).RequireRole(FleetRole.Admin).WithSummary("Create backup").Produces(StatusCodes.Status202Accepted);
-        group.MapPost("/restore", Restore).RequireRole(FleetRole.Admin).WithSummary("Restore from backup").Produces(StatusCodes.Status202Accepted);
+        group.MapPost("/backup", Backup).RequireRole(FleetRole.Admin).WithSummary("Create backup").Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status202Accepted);
+        group.MapPost("/restore", Restore).RequireRole(FleetRole.Admin).WithSummary("Restore from backup").Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> Backup(BackupRequest body, HttpRequest request, BackupService backups, KubeEdgeScope scope,

@@ -143,6 +143,8 @@ public static class PostmanCollection
         "kubilitics" => "'error'",
         "snap" => "'success', 'error', 'code'",
         "homei" => "'error', 'timestamp'",
+        // The Durable Functions management API answers its own errors as Durable Functions does.
+        "webhooks" => "'message'",
         _ => "'error', 'request_id'",
     };
 

@@ -38,7 +38,7 @@ public static class DurableHttpApi
         g.MapPost("/instances/{instanceId}/restart", RestartAsync).WithName("Durable_Restart").WithSummary("Restarts an instance with its input");
         g.MapPost("/instances/{instanceId}/rewind", RewindAsync).WithName("Durable_Rewind").WithSummary("Rewinds a failed instance");
         // Fleet registers no durable entities; the routes answer as a host without entities would.
-        g.MapMethods("/entities/{**path}", ["GET", "POST"], () => Error(501, "Durable entities are not supported by this host: it registers no entity functions."))
+        g.MapMethods("/entities/{**path}", ["GET", "POST"], (string path) => Error(501, "Durable entities are not supported by this host: it registers no entity functions."))
             .WithName("Durable_Entities").WithSummary("Durable entities (not supported)");
         return g;
     }
