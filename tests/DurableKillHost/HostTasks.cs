@@ -14,7 +14,7 @@ internal static class HostTasks
         r.AddActivityFunc<int, long>("KillSquare", async (ctx, x) =>
         {
             HostReport.Line($"activity {ctx.InstanceId} {x}");
-            await Task.Delay(20);
+            await Task.Delay(50);
             return (long)x * x;
         });
         r.AddOrchestratorFunc<int, long>("KillFanOut", async (ctx, n) =>
