@@ -88,6 +88,11 @@ passed=$(grep -oE 'Passed: +[0-9]+' "$LOG" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$LOG" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$LOG" | awk '{s+=$2} END {print s+0}')
 echo
+# The failed tests again at the very end, with the first lines of their messages, so that a log read from its tail names them.
+if [ "$failed" -gt 0 ]; then
+  echo "Failed tests:"
+  grep -E -A4 '^\s+Failed [A-Za-z_][A-Za-z0-9_.]+' "$LOG" | grep -vE '^\s+(Stack Trace|at ):?' | head -80
+fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then status=1; fi
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "no test ran" >&2; status=1; fi
