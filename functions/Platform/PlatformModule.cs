@@ -13,6 +13,7 @@ using Fleet.Functions.Platform.Docs;
 using Fleet.Functions.Platform.Errors;
 using Fleet.Functions.Platform.Health;
 using Fleet.Functions.Platform.Http;
+using Fleet.Functions.Platform.Mesh;
 using Fleet.Functions.Platform.Metrics;
 using Fleet.Functions.Timers;
 using Prometheus;
@@ -74,7 +75,7 @@ public static class PlatformModule
         app.UseFleetIdentity();
     }
 
-    /// <summary>The platform's own routes: health, timers, API documents, Prometheus metrics.</summary>
+    /// <summary>The platform's own routes: health, timers, hosts, API documents, Prometheus metrics.</summary>
     public static RouteGroupBuilder MapFleetPlatform(this WebApplication app)
     {
         var settings = app.Services.GetRequiredService<HttpSettings>();
@@ -82,6 +83,7 @@ public static class PlatformModule
         api.MapPlatformHealth();
         api.MapPlatformAuth();
         api.MapTimerFunctions();
+        api.MapHostFunctions();
         app.MapFleetApiDocuments(settings);
         // The Durable Functions management API, where the 202 check-status links of long routes point.
         // Operators start long work, so they may poll, signal and stop it through the check-status links.

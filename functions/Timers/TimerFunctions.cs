@@ -14,7 +14,7 @@ public static class TimerFunctions
 
     public sealed record TimerView(string Name, string Schedule, bool Disabled, bool RunOnStartup,
         DateTimeOffset? LastRun, DateTimeOffset? NextRun, DateTimeOffset? LastUpdated, DateTimeOffset? LastStarted,
-        long? LastDurationMs, bool? LastSucceeded, string? LastError, DateTimeOffset? LastErrorAt, long Runs, long Failures);
+        long? LastDurationMs, bool? LastSucceeded, string? LastError, DateTimeOffset? LastErrorAt, string? LastHost, long Runs, long Failures);
 
     public sealed record TimerList(IReadOnlyList<TimerView> Timers);
 
@@ -23,6 +23,6 @@ public static class TimerFunctions
         var rows = await Task.WhenAll(catalog.Timers.Select(t => store.GetAsync(t.Name, ct)));
         return new TimerList(catalog.Timers.Zip(rows, (t, r) => new TimerView(t.Name, t.Schedule, t.Disabled, t.RunOnStartup,
             r?.Last, t.Disabled ? null : r?.Next, r?.LastUpdated, r?.LastStarted, r?.LastDurationMs, r?.LastSucceeded,
-            r?.LastError, r?.LastErrorAt, r?.Runs ?? 0, r?.Failures ?? 0)).ToList());
+            r?.LastError, r?.LastErrorAt, r?.LastHost, r?.Runs ?? 0, r?.Failures ?? 0)).ToList());
     }
 }

@@ -5,7 +5,8 @@ using Microsoft.DurableTask;
 namespace Fleet.Orchestrations.KubeEdge;
 
 public sealed record BatchJoinInput(string ClusterId, IReadOnlyList<DeviceJoinRequest> Devices);
-public sealed record DeviceJoinWork(string ClusterId, IReadOnlyList<DeviceJoinRequest> Devices);
+/// <summary>A chunk of a batch; <see cref="BatchId"/> (the orchestration instance) marks the devices this batch joined.</summary>
+public sealed record DeviceJoinWork(string ClusterId, IReadOnlyList<DeviceJoinRequest> Devices, string? BatchId = null);
 /// <summary>Per-device outcome: joined, already_present or failed (with the reason).</summary>
 public sealed record DeviceJoinResult(string DeviceId, string NodeName, string Result, string? Error);
 public sealed record BatchJoinProgress(int Total, int Done, int Joined, int AlreadyPresent, int Failed);
@@ -28,7 +29,7 @@ public sealed class BatchJoinOrchestrator : TaskOrchestrator<BatchJoinInput, Bat
         for (var i = 0; i < input.Devices.Count; i += Wave)
         {
             var wave = input.Devices.Skip(i).Take(Wave).Chunk(Chunk)
-                .Select(c => context.CallActivityAsync<DeviceJoinResult[]>(nameof(JoinDevicesActivity), new DeviceJoinWork(input.ClusterId, c)))
+                .Select(c => context.CallActivityAsync<DeviceJoinResult[]>(nameof(JoinDevicesActivity), new DeviceJoinWork(input.ClusterId, c, context.InstanceId)))
                 .ToList();
             foreach (var chunk in await Task.WhenAll(wave)) results.AddRange(chunk);
             context.SetCustomStatus(Progress(input.Devices.Count, results));
@@ -46,13 +47,13 @@ public sealed class BatchJoinOrchestrator : TaskOrchestrator<BatchJoinInput, Bat
 public sealed class JoinDevicesActivity(DeviceService devices) : TaskActivity<DeviceJoinWork, DeviceJoinResult[]>
 {
     public override Task<DeviceJoinResult[]> RunAsync(TaskActivityContext context, DeviceJoinWork input) =>
-        Task.WhenAll(input.Devices.Select(d => JoinOneAsync(input.ClusterId, d)));
+        Task.WhenAll(input.Devices.Select(d => JoinOneAsync(input.ClusterId, d, input.BatchId)));
 
-    private async Task<DeviceJoinResult> JoinOneAsync(string clusterId, DeviceJoinRequest d)
+    private async Task<DeviceJoinResult> JoinOneAsync(string clusterId, DeviceJoinRequest d, string? batchId)
     {
         try
         {
-            var (_, outcome) = await devices.JoinAsync(clusterId, d, CancellationToken.None);
+            var (_, outcome) = await devices.JoinAsync(clusterId, d, CancellationToken.None, batchId);
             return new DeviceJoinResult(d.DeviceId ?? "", d.NodeName ?? "", outcome == JoinOutcome.Joined ? "joined" : "already_present", null);
         }
         catch (FleetException e) when (e.Kind is FleetErrorKind.Validation or FleetErrorKind.Conflict or FleetErrorKind.NotFound)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Fleet.Core.Platform.Errors;
+using Fleet.Core.Platform.Mesh;
 using Fleet.Functions.Platform.Http;
 
 namespace Fleet.Functions.Platform.Auth;
@@ -11,8 +12,11 @@ namespace Fleet.Functions.Platform.Auth;
 /// <c>Retry-After</c> in the family's envelope. Windows are replenished here rather than by a
 /// timer, so the reset instant is known for the header. <c>RateLimits__Enabled=false</c> turns it off;
 /// <c>RateLimits__Scale</c> multiplies every limit (load tests measure the limiter without hitting it).
+/// With several hosts (the mesh on), windows are counted for the whole fleet by <see cref="SharedRateWindows"/>, so
+/// spreading requests over hosts does not multiply a client's limit.
 /// </summary>
-public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http, TimeProvider clock, IConfiguration configuration)
+public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http, TimeProvider clock, IConfiguration configuration,
+    MeshTopics mesh, SharedRateWindows shared)
 {
     private readonly int _scale = int.TryParse(configuration["RateLimits:Scale"], out var s) && s > 0 ? s : 1;
 
@@ -29,8 +33,10 @@ public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http,
         if (_scale != 1) rule = rule with { Limit = rule.Limit * _scale };
         var now = clock.GetUtcNow();
         if (_windows.Count > 50_000) Sweep(now);
-        var window = _windows.GetOrAdd($"{rule.Tier}|{rule.Window}|{rule.Limit}|{rule.Partition}", _ => new Window(rule, now));
-        var (granted, remaining, reset) = window.Acquire(now);
+        var key = $"{rule.Tier}|{rule.Window}|{rule.Limit}|{rule.Partition}";
+        var (granted, remaining, reset) = mesh.Enabled
+            ? await shared.AcquireAsync(key, rule.Limit, rule.Window, context.RequestAborted)
+            : _windows.GetOrAdd(key, _ => new Window(rule, now)).Acquire(now);
         context.Response.OnStarting(() =>
         {
             context.Response.Headers["X-RateLimit-Limit"] = rule.Limit.ToString();
@@ -60,14 +66,14 @@ public sealed class RateLimitMiddleware(RequestDelegate next, HttpSettings http,
         });
         private DateTimeOffset _start = start;
 
-        public (bool Granted, long Remaining, DateTimeOffset Reset) Acquire(DateTimeOffset now)
+        public RateDecision Acquire(DateTimeOffset now)
         {
             lock (this)
             {
                 if (now >= _start + rule.Window && _limiter.TryReplenish()) _start = now;
                 using var lease = _limiter.AttemptAcquire();
                 var remaining = _limiter.GetStatistics()?.CurrentAvailablePermits ?? 0;
-                return (lease.IsAcquired, remaining, _start + rule.Window);
+                return new RateDecision(lease.IsAcquired, remaining, _start + rule.Window);
             }
         }
 

@@ -1,17 +1,19 @@
 using Docker.DotNet.Models;
 using Fleet.Core.Platform.Events;
-using Microsoft.Extensions.Hosting;
+using Fleet.Core.Platform.Mesh;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet.Core.Homei;
 
 /// <summary>
 /// Feeds the engine's container events (<c>GET /events</c>) into the event bus as
-/// <c>container.&lt;action&gt;</c> with <c>{container_id, name}</c>; reconnects when the engine drops the stream.
+/// <c>container.&lt;action&gt;</c> with <c>{container_id, name}</c>; reconnects when the engine drops the stream. One host of
+/// the fleet runs it (a <see cref="SingletonService"/>), so each engine event becomes one event fleet-wide.
 /// </summary>
-public sealed class DockerEventPump(ContainerRuntime runtime, IEventBus bus, ILogger<DockerEventPump> logger) : BackgroundService
+public sealed class DockerEventPump(ContainerRuntime runtime, IEventBus bus, ILogger<DockerEventPump> logger, IServiceProvider services)
+    : SingletonService(services, "homei-docker-pump")
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

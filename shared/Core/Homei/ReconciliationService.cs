@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Hosting;
+using Fleet.Core.Platform.Mesh;
 using Microsoft.Extensions.Logging;
 
 namespace Fleet.Core.Homei;
@@ -7,9 +7,10 @@ namespace Fleet.Core.Homei;
 /// Runs <see cref="HomeiServiceManager.ReconcileAsync"/> every
 /// <c>orchestrator.monitoring.health_check_interval</c> seconds; the interval is read before each
 /// wait, so a configuration change applies from the next pass. Passes are counted so tests can await one.
+/// One host of the fleet runs it (a <see cref="SingletonService"/>).
 /// </summary>
-public sealed class ReconciliationService(HomeiServiceManager services, HomeiConfigStore config, ILogger<ReconciliationService> logger)
-    : BackgroundService
+public sealed class ReconciliationService(HomeiServiceManager services, HomeiConfigStore config, ILogger<ReconciliationService> logger,
+    IServiceProvider provider) : SingletonService(provider, "homei-reconciliation")
 {
     private TaskCompletionSource _pass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -49,7 +50,7 @@ public sealed class ReconciliationService(HomeiServiceManager services, HomeiCon
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

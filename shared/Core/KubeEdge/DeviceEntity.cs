@@ -19,6 +19,8 @@ public sealed class DeviceEntity : ITableEntity
     public string Status { get; set; } = DeviceStatus.Unknown;
     public DateTimeOffset? LastSeen { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The batch (orchestration instance) that joined the device, so a retried activity of that batch knows its own work.</summary>
+    public string? JoinedBy { get; set; }
 }
 
 public static class DeviceStatus

@@ -32,18 +32,20 @@ public sealed class DeviceService(FleetStorage storage, KubeEdgeScope scope, IEv
         return new DeviceJoinRequest(node, id, model, protocol);
     }
 
-    /// <summary>Joins one device; idempotent, so a retried batch finds its devices already present.</summary>
-    public async Task<(DeviceEntity Device, JoinOutcome Outcome)> JoinAsync(string clusterId, DeviceJoinRequest request, CancellationToken ct)
+    /// <summary>Joins one device; idempotent: a device already present is reported so, except to the batch that joined it
+    /// (<paramref name="joinedBy"/>), whose activity ran again after its host died and still reports "joined".</summary>
+    public async Task<(DeviceEntity Device, JoinOutcome Outcome)> JoinAsync(string clusterId, DeviceJoinRequest request, CancellationToken ct,
+        string? joinedBy = null)
     {
         var r = Validate(request);
         await storage.EnsureTableAsync(Table, ct);
-        if (await Rows.GetAsync(clusterId, r.DeviceId!, ct) is { } existing) return (existing, JoinOutcome.AlreadyPresent);
+        if (await Rows.GetAsync(clusterId, r.DeviceId!, ct) is { } existing) return (existing, OutcomeFor(existing, joinedBy));
 
         await CreateCrAsync(clusterId, r.DeviceId!, r.NodeName!, r.Model!, r.Protocol!, ct);
         var entity = new DeviceEntity
         {
             PartitionKey = clusterId, RowKey = r.DeviceId!, NodeName = r.NodeName!, Model = r.Model!, Protocol = r.Protocol!,
-            Namespace = DeviceNamespace, CreatedAt = DateTimeOffset.UtcNow,
+            Namespace = DeviceNamespace, CreatedAt = DateTimeOffset.UtcNow, JoinedBy = joinedBy,
         };
         try
         {
@@ -51,7 +53,8 @@ public sealed class DeviceService(FleetStorage storage, KubeEdgeScope scope, IEv
         }
         catch (FleetException e) when (e.Kind == FleetErrorKind.Conflict)
         {
-            return (await Rows.GetAsync(clusterId, r.DeviceId!, ct) ?? entity, JoinOutcome.AlreadyPresent);
+            var current = await Rows.GetAsync(clusterId, r.DeviceId!, ct) ?? entity;
+            return (current, OutcomeFor(current, joinedBy));
         }
         bus.Publish(KubeEdgeEvents.Family, KubeEdgeEvents.DeviceJoined, new JsonObject
         {
@@ -59,6 +62,9 @@ public sealed class DeviceService(FleetStorage storage, KubeEdgeScope scope, IEv
         });
         return (entity, JoinOutcome.Joined);
     }
+
+    private static JoinOutcome OutcomeFor(DeviceEntity existing, string? joinedBy) =>
+        joinedBy is not null && existing.JoinedBy == joinedBy ? JoinOutcome.Joined : JoinOutcome.AlreadyPresent;
 
     /// <summary>Creates the Device CR; an existing one bound to the same node is adopted (a retry after a crash), another node's is a conflict.</summary>
     public Task CreateCrAsync(string clusterId, string deviceId, string node, string model, string protocol, CancellationToken ct) =>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fleet.Core.Platform.Events;
+using Fleet.Core.Platform.Mesh;
 using Fleet.Core.Platform.Mqtt;
 using Fleet.Core.Platform.Time;
 using Microsoft.DurableTask.Client;
@@ -19,7 +20,7 @@ namespace Fleet.Core.KubeEdge;
 /// Messages for devices this host's cluster does not know are ignored.
 /// </summary>
 public sealed class MqttListener(MqttConnection mqtt, KubeEdgeScope scope, DeviceService devices, CommandService commands, KubeEdgeStats stats,
-    IEventBus bus, DurableTaskClient durable, IOptions<KubeEdgeOptions> options, ILogger<MqttListener> logger) : IHostedService
+    IEventBus bus, DurableTaskClient durable, MeshTopics mesh, IOptions<KubeEdgeOptions> options, ILogger<MqttListener> logger) : IHostedService
 {
     private readonly ConcurrentDictionary<string, bool> _prefixes = new();
 
@@ -31,9 +32,11 @@ public sealed class MqttListener(MqttConnection mqtt, KubeEdgeScope scope, Devic
     public async Task ListenAsync(string prefix, CancellationToken ct)
     {
         if (!_prefixes.TryAdd(prefix, true)) return;
-        await mqtt.SubscribeAsync($"{prefix}/device/+/status", m => OnStatus(prefix, m), ct);
-        await mqtt.SubscribeAsync($"{prefix}/device/+/detection", m => OnDetection(prefix, m), ct);
-        await mqtt.SubscribeAsync($"{prefix}/device/+/command/result", m => OnCommandResult(prefix, m), ct);
+        // Shared subscriptions when the fleet has several hosts: the broker hands each device message to one of them
+        // (and to another when that one is gone), so a detection is counted once, not once per host.
+        await mqtt.SubscribeAsync(mesh.Shared($"{prefix}/device/+/status"), m => OnStatus(prefix, m), ct);
+        await mqtt.SubscribeAsync(mesh.Shared($"{prefix}/device/+/detection"), m => OnDetection(prefix, m), ct);
+        await mqtt.SubscribeAsync(mesh.Shared($"{prefix}/device/+/command/result"), m => OnCommandResult(prefix, m), ct);
     }
 
     private static string DeviceOf(string prefix, string topic) => topic[(prefix.Length + "/device/".Length)..].Split('/')[0];

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Fleet.Core.Platform.Errors;
+using Fleet.Core.Platform.Mesh;
 using k8s;
 using k8s.Autorest;
 using Microsoft.Extensions.Options;
@@ -15,12 +16,20 @@ namespace Fleet.Core.Kubernetes;
 /// (Polly): a cluster that keeps failing is given a rest instead of a stream of slow calls, and
 /// callers get the Kubilitics seed's 503, or 504 for a timeout, in place of a hang.
 /// </summary>
-public sealed class ClusterConnections(IOptions<KubernetesOptions> options) : IDisposable
+public sealed class ClusterConnections(IOptions<KubernetesOptions> options, CacheInvalidation invalidation) : IDisposable
 {
     public const string BreakerOpenMessage =
         "Cluster API is temporarily unavailable due to repeated failures. Circuit breaker is open. Please retry after 30 seconds.";
 
-    private readonly ConcurrentDictionary<string, Connection> _connections = new();
+    private readonly ConcurrentDictionary<string, Connection> _connections = Wired(invalidation);
+
+    /// <summary>The clients, dropped on every host when any host removes a cluster or changes its kubeconfig.</summary>
+    private static ConcurrentDictionary<string, Connection> Wired(CacheInvalidation invalidation)
+    {
+        var connections = new ConcurrentDictionary<string, Connection>();
+        invalidation.On(CacheScopes.Cluster, id => { if (connections.TryRemove(id, out var c)) c.Dispose(); });
+        return connections;
+    }
 
     private sealed record Connection(IKubernetes Client, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Breaker, string Fingerprint) : IDisposable
     {
@@ -61,11 +70,8 @@ public sealed class ClusterConnections(IOptions<KubernetesOptions> options) : ID
         }
     }
 
-    /// <summary>Forgets a cluster's client and breaker (the cluster was removed or its kubeconfig changed).</summary>
-    public void Forget(string clusterId)
-    {
-        if (_connections.TryRemove(clusterId, out var c)) c.Dispose();
-    }
+    /// <summary>Forgets a cluster's client and breaker on every host (the cluster was removed or its kubeconfig changed).</summary>
+    public Task ForgetAsync(string clusterId, CancellationToken ct) => invalidation.RaiseAsync(CacheScopes.Cluster, clusterId, ct);
 
     /// <summary>The breaker's state, for health and tests; null before the first call.</summary>
     public CircuitState? BreakerState(string clusterId) =>

@@ -108,7 +108,7 @@ public sealed class ClusterRegistry(
             new TableTransactionAction(TableTransactionActionType.Delete, new ClusterNameEntity { RowKey = entity.Name }, Azure.ETag.All),
         ], ct);
         await vault.DeleteAsync(entity, ct);
-        connections.Forget(clusterId);
+        await connections.ForgetAsync(clusterId, ct);
         foreach (var listener in removedListeners ?? []) await listener.ClusterRemovedAsync(clusterId, ct);
     }
 
@@ -175,7 +175,7 @@ public sealed class ClusterRegistry(
             entity.LastConnected = DateTimeOffset.UtcNow;
             entity.Provider = ProviderDetector.Detect(entity.ServerUrl, context, probe.Version, probe.NodeLabels, probe.ProviderIds);
             await vault.StoreAsync(entity, yaml, ct);
-            connections.Forget(clusterId);
+            await connections.ForgetAsync(clusterId, ct);
         }
         if (change.RegistryName is not null) entity.RegistryName = change.RegistryName;
         entity.AuthType = change.AuthType;

@@ -41,8 +41,10 @@ public sealed class OperabilityTests
         psi.Environment["Durable__HubName"] = "Term" + Guid.NewGuid().ToString("N")[..12];
         psi.Environment["Auth__BootstrapAdminPassword"] = "unused-" + Guid.NewGuid().ToString("N");
         using var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Kept for the failure message: what the host was doing when it did not stop.
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -58,7 +60,11 @@ public sealed class OperabilityTests
             var watch = Stopwatch.StartNew();
             Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await process.WaitForExitAsync(cts.Token);
+            try { await process.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("the host did not stop within 20 s of SIGTERM; its last lines:\n" + string.Join("\n", output.TakeLast(40)));
+            }
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {watch.Elapsed.TotalSeconds:F1} s");
         }
         finally

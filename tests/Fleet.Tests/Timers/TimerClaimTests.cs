@@ -39,8 +39,8 @@ public sealed class TimerClaimTests
         var now = DateTimeOffset.UtcNow;
         var row = await store.GetOrCreateAsync(timer, now, now, default);
         Assert.True(await store.TryClaimAsync(row, now, now.AddMinutes(1), now, default));
-        await store.RecordAsync(timer, now.AddSeconds(1), TimeSpan.FromMilliseconds(250), "IOException: disk gone", default);
-        await store.RecordAsync(timer, now.AddSeconds(2), TimeSpan.FromMilliseconds(100), null, default);
+        await store.RecordAsync(timer, now.AddSeconds(1), TimeSpan.FromMilliseconds(250), "IOException: disk gone", "host-a", default);
+        await store.RecordAsync(timer, now.AddSeconds(2), TimeSpan.FromMilliseconds(100), null, "host-b", default);
 
         var stored = (await store.GetAsync(timer))!;
         Assert.Equal(now, stored.Last);
@@ -49,6 +49,7 @@ public sealed class TimerClaimTests
         Assert.Equal(1, stored.Failures);
         Assert.Equal(100, stored.LastDurationMs);
         Assert.True(stored.LastSucceeded);
+        Assert.Equal("host-b", stored.LastHost);
         // The last failure stays visible after a later success, with its time.
         Assert.Equal("IOException: disk gone", stored.LastError);
         Assert.Equal(now.AddSeconds(1), stored.LastErrorAt);

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 
 namespace Fleet.Core.Platform.Events;
 
-/// <summary>One event for the live streams (SSE, WebSocket) and webhooks; <see cref="Id"/> grows by one per event.</summary>
+/// <summary>One event for the live streams (SSE, WebSocket) and webhooks; <see cref="Id"/> is unique across the fleet's hosts and grows with time (<see cref="Mesh.EventIdGenerator"/>).</summary>
 public sealed record FleetEvent(long Id, string Family, string Type, JsonObject Data, DateTimeOffset Timestamp);
 
 /// <summary>

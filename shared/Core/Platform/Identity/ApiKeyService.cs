@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Fleet.Core.Platform.Errors;
+using Fleet.Core.Platform.Mesh;
 using Microsoft.AspNetCore.Identity;
 
 namespace Fleet.Core.Platform.Identity;
@@ -13,10 +14,12 @@ public sealed record CreatedApiKey(ApiKeyEntity Entity, string Key);
 /// API keys: <c>fleet_{id}_{secret}</c>, stored as a PBKDF2 hash. The id lets authentication read
 /// one row; a verified key is remembered by its SHA-256 so that later requests skip PBKDF2. The key
 /// row and its owner are remembered for <see cref="CacheLifetime"/> rather than read on every
-/// request: a key deleted, or a user deleted or given another role, on another host stops or changes
-/// within that bound; on this host at once (<see cref="DeleteAsync"/>, <see cref="ForgetUser"/>).
+/// request. A key deleted, or a user deleted or given another role, is forgotten by every host of the
+/// fleet at once through <see cref="CacheInvalidation"/>; the lifetime only bounds staleness on a host
+/// that was cut off from the broker when the change was announced.
 /// </summary>
-public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHasher<UserEntity> hasher, TimeProvider clock)
+public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHasher<UserEntity> hasher, TimeProvider clock,
+    CacheInvalidation invalidation)
 {
     public const string Prefix = "fleet_";
 
@@ -27,7 +30,20 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
     private sealed record Verified(string Fingerprint, ApiKeyEntity Key, UserEntity User, DateTimeOffset LoadedAt);
-    private readonly ConcurrentDictionary<string, Verified> _verified = new();
+    private readonly ConcurrentDictionary<string, Verified> _verified = Wired(invalidation);
+
+    /// <summary>The cache, with the handlers that empty it when any host announces a change.</summary>
+    private static ConcurrentDictionary<string, Verified> Wired(CacheInvalidation invalidation)
+    {
+        var verified = new ConcurrentDictionary<string, Verified>();
+        invalidation.On(CacheScopes.ApiKey, id => { verified.TryRemove(id, out _); });
+        invalidation.On(CacheScopes.User, userId =>
+        {
+            foreach (var (id, v) in verified)
+                if (v.User.Id == userId) verified.TryRemove(id, out _);
+        });
+        return verified;
+    }
 
     public async Task<CreatedApiKey> CreateAsync(string userId, string? name, DateTimeOffset? expiresAt, CancellationToken ct = default,
         string prefix = Prefix)
@@ -54,7 +70,7 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
         var k = Guid.TryParseExact(keyId, "N", out _) ? await keys.GetAsync(keyId, ct) : null;
         if (k is null || k.UserId != userId) throw FleetException.NotFound("API key not found");
         await keys.DeleteAsync(keyId, ct);
-        _verified.TryRemove(keyId, out _);
+        await invalidation.RaiseAsync(CacheScopes.ApiKey, keyId, ct);
     }
 
     public static bool LooksLikeKey(string value) => PrefixOf(value) is not null;
@@ -62,12 +78,8 @@ public sealed class ApiKeyService(ApiKeyStore keys, UserStore users, IPasswordHa
     private static string? PrefixOf(string value) =>
         Prefixes.FirstOrDefault(p => value.StartsWith(p, StringComparison.Ordinal) && value.Length == p.Length + 32 + 1 + 43);
 
-    /// <summary>Forgets the cached owner of this user's keys, after the user changed role or was deleted here.</summary>
-    public void ForgetUser(string userId)
-    {
-        foreach (var (id, v) in _verified)
-            if (v.User.Id == userId) _verified.TryRemove(id, out _);
-    }
+    /// <summary>Makes every host forget the cached owner of this user's keys, after the user changed role or was deleted.</summary>
+    public Task ForgetUserAsync(string userId, CancellationToken ct = default) => invalidation.RaiseAsync(CacheScopes.User, userId, ct);
 
     /// <summary>The key's owner and the key, or null when the key is unknown, expired or its user is gone.</summary>
     public async Task<(UserEntity User, ApiKeyEntity Key)?> AuthenticateAsync(string presented, CancellationToken ct = default)

@@ -46,7 +46,7 @@ public sealed class UserService(UserStore users, ClusterPermissionStore permissi
         }
         user.UpdatedAt = clock.GetUtcNow();
         var updated = await users.UpdateAsync(user, ct);
-        apiKeys.ForgetUser(id);
+        await apiKeys.ForgetUserAsync(id, ct);
         return updated;
     }
 
@@ -65,7 +65,7 @@ public sealed class UserService(UserStore users, ClusterPermissionStore permissi
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
         await users.DeleteAsync(await GetAsync(id, ct), ct);
-        apiKeys.ForgetUser(id);
+        await apiKeys.ForgetUserAsync(id, ct);
     }
 
     public async Task UnlockAsync(string id, CancellationToken ct = default)

@@ -76,11 +76,19 @@ public sealed class MqttConnection(IOptions<MqttOptions> options, ILogger<MqttCo
         if (_client.IsConnected) await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None);
     }
 
+    /// <summary>The topic filter inside a shared subscription (<c>$share/&lt;group&gt;/&lt;filter&gt;</c>): messages arrive on the plain topic.</summary>
+    private static string TopicFilterOf(string filter)
+    {
+        if (!filter.StartsWith("$share/", StringComparison.Ordinal)) return filter;
+        var slash = filter.IndexOf('/', "$share/".Length);
+        return slash < 0 ? filter : filter[(slash + 1)..];
+    }
+
     private async Task OnMessage(MqttApplicationMessageReceivedEventArgs e)
     {
         foreach (var (filter, handler) in _handlers)
         {
-            if (!MqttTopicFilterComparer.Compare(e.ApplicationMessage.Topic, filter).Equals(MqttTopicFilterCompareResult.IsMatch)) continue;
+            if (!MqttTopicFilterComparer.Compare(e.ApplicationMessage.Topic, TopicFilterOf(filter)).Equals(MqttTopicFilterCompareResult.IsMatch)) continue;
             try { await handler(e.ApplicationMessage); }
             catch (Exception ex) { logger.LogError(ex, "MQTT handler for {Filter} failed", filter); }
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Fleet.Core.Platform.Mesh;
 using Fleet.Core.Platform.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace Fleet.Core.Platform.Timers;
 /// Runs one timer in this host: waits for the next tick, takes the lease, claims the tick in the status
 /// row, runs it and records the result. Missed ticks collapse into one past-due run.
 /// </summary>
-internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, TimerStatusStore store, TimeProvider clock, ILogger log)
+internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, TimerStatusStore store, TimeProvider clock, HostIdentity host,
+    LeaseBook book, ILogger log)
 {
     /// <summary>A run of an awaited tick that starts later than this after it is past due (a lease takeover after a crash).</summary>
     public static readonly TimeSpan PastDueTolerance = TimeSpan.FromSeconds(5);
@@ -19,7 +21,7 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
     /// <summary>Longest single sleep: Task.Delay cannot wait a yearly schedule out, and waking hourly costs one read.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
-    private readonly TimerLease _lease = new(storage, timer.Name);
+    private readonly HostLease _lease = new(storage, "timer-leases", timer.Name);
 
     /// <summary>The tick this host last slept until; a due tick it did not wait for was missed (downtime or an overrun).</summary>
     private DateTimeOffset? _awaited;
@@ -146,7 +148,7 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
         TimerMetrics.Observe(timer.Name, watch.Elapsed, error is not null);
         // Recorded even when stopping, so the status shows the interrupted run.
         using var record = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await store.RecordAsync(timer.Name, clock.GetUtcNow(), watch.Elapsed, error, record.Token);
+        await store.RecordAsync(timer.Name, clock.GetUtcNow(), watch.Elapsed, error, host.HostId, record.Token);
     }
 
     /// <summary>Keeps a held lease alive through long runs and idle waits.</summary>
@@ -154,7 +156,8 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
     {
         while (!ct.IsCancellationRequested)
         {
-            await Delay(TimerLease.Duration / 3, ct);
+            await Delay(HostLease.Duration / 3, ct);
+            book.Set("timer/" + timer.Name, _lease.IsHeld);
             if (!_lease.IsHeld) continue;
             try { await _lease.TryHoldAsync(ct); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }

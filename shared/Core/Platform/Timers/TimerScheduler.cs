@@ -1,3 +1,4 @@
+using Fleet.Core.Platform.Mesh;
 using Fleet.Core.Platform.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,7 +7,7 @@ namespace Fleet.Core.Platform.Timers;
 
 /// <summary>The hosted service that runs every enabled timer of the catalog, each in its own loop.</summary>
 internal sealed class TimerScheduler(TimerCatalog catalog, FleetStorage storage, TimerStatusStore store, TimeProvider clock,
-    ILoggerFactory loggers) : BackgroundService
+    HostIdentity host, LeaseBook book, ILoggerFactory loggers) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,6 +16,6 @@ internal sealed class TimerScheduler(TimerCatalog catalog, FleetStorage storage,
         foreach (var t in catalog.Timers.Where(t => t.Disabled))
             log.LogInformation("Timer {Timer} is disabled (Timers:{Timer}:Disabled)", t.Name, t.Name);
         await Task.WhenAll(enabled.Select(t => Task.Run(
-            () => new TimerRunner(t, storage, store, clock, log).RunAsync(stoppingToken), CancellationToken.None)));
+            () => new TimerRunner(t, storage, store, clock, host, book, log).RunAsync(stoppingToken), CancellationToken.None)));
     }
 }

@@ -27,6 +27,8 @@ public sealed class TimerStatusEntity : ITableEntity
     [DataMember(Name = "last_error")] public string? LastError { get; set; }
     [DataMember(Name = "last_error_at")] public DateTimeOffset? LastErrorAt { get; set; }
     [DataMember(Name = "last_succeeded")] public bool? LastSucceeded { get; set; }
+    /// <summary>The host (<see cref="Mesh.HostIdentity.HostId"/>) that ran the last tick.</summary>
+    [DataMember(Name = "last_host")] public string? LastHost { get; set; }
     [DataMember(Name = "runs")] public long Runs { get; set; }
     [DataMember(Name = "failures")] public long Failures { get; set; }
 }

@@ -58,7 +58,7 @@ public sealed class TimerStatusStore(FleetStorage storage)
     }
 
     /// <summary>Records a finished run; re-reads and retries when the row moved meanwhile (a claim by another host).</summary>
-    public async Task RecordAsync(string timer, DateTimeOffset finished, TimeSpan duration, string? error, CancellationToken ct)
+    public async Task RecordAsync(string timer, DateTimeOffset finished, TimeSpan duration, string? error, string host, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -66,6 +66,7 @@ public sealed class TimerStatusStore(FleetStorage storage)
             row.LastUpdated = finished;
             row.LastDurationMs = (long)duration.TotalMilliseconds;
             row.LastSucceeded = error is null;
+            row.LastHost = host;
             row.Runs++;
             if (error is not null)
             {

@@ -3,16 +3,15 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Fleet.Core.Platform.Storage;
 
-namespace Fleet.Core.Platform.Timers;
+namespace Fleet.Core.Platform.Mesh;
 
 /// <summary>
-/// A blob lease (<c>timer-leases/&lt;name&gt;</c>) that makes one host the runner of a timer. The holder keeps
-/// it by renewing; other hosts try to take it when a tick is due, so a stopped or dead host is replaced
-/// within one lease period.
+/// A blob lease (<c>&lt;container&gt;/&lt;name&gt;</c>) that makes one host of the fleet the runner of something: a timer, the
+/// Docker event pump. The holder keeps it by renewing; other hosts try to take it from time to time, so a stopped or dead
+/// host is replaced within one lease period.
 /// </summary>
-internal sealed class TimerLease(FleetStorage storage, string timerName)
+public sealed class HostLease(FleetStorage storage, string container, string name)
 {
-    public const string Container = "timer-leases";
     public static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
 
     private readonly string _leaseId = Guid.NewGuid().ToString();
@@ -65,8 +64,8 @@ internal sealed class TimerLease(FleetStorage storage, string timerName)
 
     private async Task<BlobLeaseClient> CreateClientAsync(CancellationToken ct)
     {
-        var container = await storage.ContainerAsync(Container, ct);
-        var blob = container.GetBlobClient(timerName);
+        var blobs = await storage.ContainerAsync(container, ct);
+        var blob = blobs.GetBlobClient(name);
         try
         {
             await blob.UploadAsync(BinaryData.Empty, overwrite: false, ct);
