@@ -117,12 +117,15 @@ public sealed class DeviceService(FleetStorage storage, KubeEdgeScope scope, IEv
 
     public async Task<DevicePage> ListAsync(string? nodeName, string? status, int? limit, string? continueToken, CancellationToken ct)
     {
+        // Bad input is a 400 whatever the state of the cluster: checked before the cluster is looked up.
+        var pageSize = KubeEdgeValidation.Range(limit ?? 100, 1, 1000, "limit");
+        ContinuationToken.Decode(continueToken);
         var clusterId = await scope.ClusterIdAsync(ct);
         await storage.EnsureTableAsync(Table, ct);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {clusterId}");
         if (nodeName is { Length: > 0 }) filter += " and " + TableClient.CreateQueryFilter($"NodeName eq {nodeName}");
         if (status is { Length: > 0 }) filter += " and " + TableClient.CreateQueryFilter($"Status eq {status}");
-        var page = await Rows.QueryPageAsync(filter, KubeEdgeValidation.Range(limit ?? 100, 1, 1000, "limit"), continueToken, ct);
+        var page = await Rows.QueryPageAsync(filter, pageSize, continueToken, ct);
         return new DevicePage(page.Items.Select(DeviceView.From).ToList(), page.Items.Count, page.ContinuationToken);
     }
 
