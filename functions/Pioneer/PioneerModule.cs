@@ -18,6 +18,9 @@ public static class PioneerModule
         services.AddSingleton<ResourceInventory>();
         services.AddSingleton<MetricSeries>();
         services.AddSingleton<PioneerSampler>();
+        services.AddSingleton<KafkaClients>();
+        services.AddSingleton<KafkaMetrics>();
+        services.AddSingleton<MetricUpdates>();
         services.AddFleetTable(MetricSeries.Table);
         services.AddTimerFunction<PioneerSampleTimer>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
@@ -32,6 +35,7 @@ public static class PioneerModule
         group.MapPioneerSystem();
         group.MapPioneerResources();
         group.MapPioneerPrometheus();
+        group.MapPioneerKafka();
         return group;
     }
 }
