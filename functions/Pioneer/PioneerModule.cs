@@ -21,6 +21,8 @@ public static class PioneerModule
         services.AddSingleton<KafkaClients>();
         services.AddSingleton<KafkaMetrics>();
         services.AddSingleton<MetricUpdates>();
+        services.AddSingleton<EventStreams>();
+        services.AddFleetTable(EventStreams.Table);
         services.AddFleetTable(MetricSeries.Table);
         services.AddTimerFunction<PioneerSampleTimer>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
@@ -36,6 +38,7 @@ public static class PioneerModule
         group.MapPioneerResources();
         group.MapPioneerPrometheus();
         group.MapPioneerKafka();
+        group.MapPioneerStreams();
         return group;
     }
 }

@@ -12,7 +12,7 @@ namespace Fleet.Tests.Pioneer;
 /// </summary>
 public sealed class PioneerLiveFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan PingInterval = TimeSpan.FromMilliseconds(500), PongTimeout = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(1), PongTimeout = TimeSpan.FromSeconds(2);
     private readonly DockerClient _docker = new DockerClientConfiguration(new Uri(Peers.DockerEndpoint)).CreateClient();
 
     public string U { get; } = Guid.NewGuid().ToString("N")[..8];
