@@ -25,6 +25,8 @@ public static class PioneerModule
         services.AddFleetTable(EventStreams.Table);
         services.AddFleetTable(MetricSeries.Table);
         services.AddTimerFunction<PioneerSampleTimer>();
+        services.AddSingleton<MetricRetention>();
+        services.AddTimerFunction<PioneerRetentionTimer>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<PioneerSampleOrchestrator>().AddActivity<SampleSourceActivity>()));
         return services;
