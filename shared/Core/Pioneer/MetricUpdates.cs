@@ -34,9 +34,27 @@ public sealed class MetricUpdates(IEventBus bus, KafkaClients kafka, ILogger<Met
     public const string Family = "pioneer";
     public const string EventType = "metric_update";
 
+    // The latest sample of every resource on Prometheus' /metrics, for the Grafana dashboard (infra/grafana/).
+    private static readonly string[] Labels = ["resource_id", "type"];
+    private static readonly Prometheus.Gauge Cpu = Prometheus.Metrics.CreateGauge("fleet_resource_cpu_usage_percent",
+        "CPU usage of a managed resource (percent of one vCPU, or of a node's capacity)", new Prometheus.GaugeConfiguration { LabelNames = Labels });
+    private static readonly Prometheus.Gauge Memory = Prometheus.Metrics.CreateGauge("fleet_resource_memory_usage_bytes",
+        "Memory usage of a managed resource in bytes", new Prometheus.GaugeConfiguration { LabelNames = Labels });
+    private static readonly Prometheus.Gauge Disk = Prometheus.Metrics.CreateGauge("fleet_resource_disk_usage_percent",
+        "Disk usage of a managed resource in percent", new Prometheus.GaugeConfiguration { LabelNames = Labels });
+    private static readonly Prometheus.Gauge Cost = Prometheus.Metrics.CreateGauge("fleet_resource_cost_hourly",
+        "Hourly cost of a managed resource from the price sheet", new Prometheus.GaugeConfiguration { LabelNames = Labels });
+
     public async Task PublishAsync(IReadOnlyList<PioneerResource> resources, DateTimeOffset at, CancellationToken ct)
     {
         var updates = resources.Select(r => (Resource: r, Update: MetricUpdate.From(r, at))).Where(u => u.Update.Data.Count > 0).ToList();
+        foreach (var (r, _) in updates)
+        {
+            if (r.Metrics.CpuUsage is { } c) Cpu.WithLabels(r.Id, r.Type).Set(c);
+            if (r.Metrics.MemoryUsage is { } m) Memory.WithLabels(r.Id, r.Type).Set(m);
+            if (r.Metrics.DiskUsage is { } d) Disk.WithLabels(r.Id, r.Type).Set(d);
+            Cost.WithLabels(r.Id, r.Type).Set(r.Cost.Hourly);
+        }
         foreach (var (r, u) in updates)
             bus.Publish(Family, EventType, new JsonObject
             {

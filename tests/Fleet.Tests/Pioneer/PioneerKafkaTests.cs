@@ -112,3 +112,21 @@ public sealed class PioneerKafkaUnconfiguredTests : IAsyncLifetime
         Assert.NotNull(e["request_id"]);
     }
 }
+
+/// <summary>The Grafana dashboard shipped in infra/grafana/ parses, and every metric it queries is on Fleet's /metrics.</summary>
+public sealed class PioneerGrafanaTests(PioneerLiveFixture f) : IClassFixture<PioneerLiveFixture>
+{
+    [Fact]
+    public async Task The_dashboard_parses_and_queries_only_metrics_fleet_exports()
+    {
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Peers.RepoRoot, "infra", "grafana", "fleet-resources.json")))!;
+        var exprs = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => (string)t!["expr"]!).ToList();
+        Assert.True(exprs.Count >= 4);
+        await f.TickAsync(); // the fixture's container gets its gauges
+        Assert.Equal(HttpStatusCode.BadRequest, (await f.Viewer.GetAsync("/api/pioneer/resources?filter=colour:red")).StatusCode); // an error counted
+        var text = await f.Viewer.GetStringAsync("/api/pioneer/metrics");
+        Assert.Contains($"fleet_resource_memory_usage_bytes{{resource_id=\"{f.ResourceId}\",type=\"container\"}}", text);
+        foreach (var name in exprs.SelectMany(e => System.Text.RegularExpressions.Regex.Matches(e, @"\b(?:fleet|http)_[a-z_]+").Select(m => m.Value)).Distinct())
+            Assert.Contains("\n" + name, text); // a sample line of that metric (histogram buckets included)
+    }
+}
