@@ -18,8 +18,15 @@ public static class PioneerModule
         services.AddSingleton<ResourceInventory>();
         services.AddSingleton<MetricSeries>();
         services.AddSingleton<PioneerSampler>();
+        services.AddSingleton<KafkaClients>();
+        services.AddSingleton<KafkaMetrics>();
+        services.AddSingleton<MetricUpdates>();
+        services.AddSingleton<EventStreams>();
+        services.AddFleetTable(EventStreams.Table);
         services.AddFleetTable(MetricSeries.Table);
         services.AddTimerFunction<PioneerSampleTimer>();
+        services.AddSingleton<MetricRetention>();
+        services.AddTimerFunction<PioneerRetentionTimer>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<PioneerSampleOrchestrator>().AddActivity<SampleSourceActivity>()));
         return services;
@@ -32,6 +39,8 @@ public static class PioneerModule
         group.MapPioneerSystem();
         group.MapPioneerResources();
         group.MapPioneerPrometheus();
+        group.MapPioneerKafka();
+        group.MapPioneerStreams();
         return group;
     }
 }

@@ -174,6 +174,20 @@ CONF
   emit FLEET_TEST_RAUC_DIR "$dir"
 }
 
+start_kafka_mock() { # start_kafka_mock <dir>: librdkafka's mock cluster (one broker) hosted by kcat, on a random port
+  local dir=$1
+  command -v kcat >/dev/null || { echo "kcat missing" >&2; return 1; }
+  mkdir -p "$dir"
+  # kcat consumes a keep-alive topic from the mock cluster it creates; its debug log names the mock's bootstrap servers.
+  kcat -b 127.0.0.1:1 -X test.mock.num.brokers=1 -X debug=mock -C -t keepalive -o end -q > /dev/null 2> "$dir/mock.log" < /dev/null &
+  record_pid kafka $!
+  wait_for 20 grep -q 'bootstrap.servers=' "$dir/mock.log" || { echo "kafka mock did not start" >&2; tail "$dir/mock.log" >&2; return 1; }
+  local servers
+  servers=$(grep -o 'bootstrap.servers=[0-9.:,]*' "$dir/mock.log" | head -1 | cut -d= -f2)
+  [ -n "$servers" ] || { echo "kafka mock: no bootstrap servers in $dir/mock.log" >&2; return 1; }
+  emit FLEET_TEST_KAFKA "$servers"
+}
+
 stop_peers() { # stop_peers <peers dir>
   local f="$1/pids"
   [ -f "$f" ] || return 0

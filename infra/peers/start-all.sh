@@ -11,4 +11,5 @@ start_mosquitto "$PEERS_DIR/mosquitto"
 start_dockerd "$PEERS_DIR/docker"
 start_registry "$PEERS_DIR/registry"
 start_rauc "$PEERS_DIR/rauc"
+start_kafka_mock "$PEERS_DIR/kafka"
 echo "peers up: $(awk '{print $1}' "$PEERS_DIR/pids" | tr '\n' ' ')" >&2

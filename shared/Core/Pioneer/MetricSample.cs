@@ -17,6 +17,12 @@ public sealed class MetricSample : ITableEntity
     public double? MemoryUsage { get; set; }
     public double? DiskUsage { get; set; }
 
+    /// <summary>True on an hourly average the retention sweep made from raw samples (its time is the hour's start).</summary>
+    public bool? Rollup { get; set; }
+
+    /// <summary>How many raw samples an hourly average stands for (null: one raw sample).</summary>
+    public int? SampleCount { get; set; }
+
     /// <summary>Table keys may not hold '/', '\', '#' or '?': those are escaped.</summary>
     public static string Partition(string resourceId, DateTimeOffset day) =>
         resourceId.Replace("%", "%25").Replace("/", "%2F").Replace("\\", "%5C").Replace("#", "%23").Replace("?", "%3F")

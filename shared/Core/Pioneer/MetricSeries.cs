@@ -70,12 +70,13 @@ public sealed class MetricSeries(FleetStorage storage)
             await foreach (var s in Rows.QueryAllAsync(filter, ct))
             {
                 var bucket = s.SampledAt.UtcTicks / width * width;
+                var weight = s.SampleCount ?? 1; // an hourly average counts for the samples it stands for
                 foreach (var m in q.Metrics)
                 {
                     var v = m switch { "cpu_usage" => s.CpuUsage, "memory_usage" => s.MemoryUsage, _ => s.DiskUsage };
                     if (v is null) continue;
                     var acc = sums[m].GetValueOrDefault(bucket);
-                    sums[m][bucket] = (acc.Sum + v.Value, acc.Count + 1);
+                    sums[m][bucket] = (acc.Sum + v.Value * weight, acc.Count + weight);
                 }
             }
         }

@@ -16,12 +16,6 @@ public sealed class PriceOverride
     public Prices Prices { get; set; } = new();
 }
 
-public sealed class PioneerOptions
-{
-    public Prices Prices { get; set; } = new() { VcpuHour = 0.031611, MemoryGibHour = 0.004237, DiskGibMonth = 0.04, EdgeDeviceMonth = 1.0 };
-    public List<PriceOverride> PriceOverrides { get; set; } = [];
-}
-
 /// <summary>
 /// Cost as OpenCost computes it: each resource is charged on the larger of what it requested and what it used,
 /// per vCPU-hour and GiB-hour of memory, plus GiB-month of disk and a flat monthly price per edge device.

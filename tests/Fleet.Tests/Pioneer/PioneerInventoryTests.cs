@@ -186,7 +186,9 @@ public sealed class PioneerInventoryTests(PioneerInventoryFixture f) : IClassFix
     {
         var client = f.App.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
         var podId = $"kube:{f.ClusterId}:pod:{f.Ns}:pio-{_u}-pod";
-        var t0 = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
+        // Two hours back, whole hour: inside the raw retention, so no host's retention sweep rolls these samples up.
+        var t0 = new DateTimeOffset(DateTime.UtcNow.Ticks / TimeSpan.TicksPerHour * TimeSpan.TicksPerHour, TimeSpan.Zero).AddHours(-2);
+        string T(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         string[] cpu = ["10m", "20m", "60m"], memory = ["10Mi", "20Mi", "60Mi"];
         try
         {
@@ -204,26 +206,26 @@ public sealed class PioneerInventoryTests(PioneerInventoryFixture f) : IClassFix
             f.Cluster.Emulator!.Kubelet.SetPodMetrics(f.Ns, $"pio-{_u}-pod", "main", "7m", "21Mi"); // what the inventory test expects
         }
 
-        var range = "start_time=2026-01-05T10:00:00Z&end_time=2026-01-05T11:00:00Z";
+        var range = $"start_time={T(t0)}&end_time={T(t0.AddHours(1))}";
         var minute = await Get($"/api/pioneer/resources/{podId}/metrics?{range}&interval=1m&metrics=cpu_usage&metrics=memory_usage");
         Assert.Equal(podId, (string?)minute["resource_id"]);
         Assert.Equal("1m", (string?)minute["interval"]);
         var points = minute["metrics"]!["cpu_usage"]!.AsArray();
-        Assert.Equal(["2026-01-05T10:00:00Z", "2026-01-05T10:01:00Z", "2026-01-05T10:02:00Z"], points.Select(p => (string)p!["timestamp"]!));
+        Assert.Equal([T(t0), T(t0.AddMinutes(1)), T(t0.AddMinutes(2))], points.Select(p => (string)p!["timestamp"]!));
         Assert.Equal([1.0, 2.0, 6.0], points.Select(p => (double)p!["value"]!));
         Assert.Equal([10.0 * 1024 * 1024, 20.0 * 1024 * 1024, 60.0 * 1024 * 1024],
             minute["metrics"]!["memory_usage"]!.AsArray().Select(p => (double)p!["value"]!));
 
         var hour = await Get($"/api/pioneer/resources/{podId}/metrics?{range}&interval=1h&metrics=cpu_usage,memory_usage");
         var h = Assert.Single(hour["metrics"]!["cpu_usage"]!.AsArray())!;
-        Assert.Equal("2026-01-05T10:00:00Z", (string?)h["timestamp"]);
+        Assert.Equal(T(t0), (string?)h["timestamp"]);
         Assert.Equal(3.0, (double)h["value"]!, 4);
         Assert.Equal(30.0 * 1024 * 1024, (double)Assert.Single(hour["metrics"]!["memory_usage"]!.AsArray())!["value"]!, 1);
         Assert.Null(hour["metrics"]!["disk_usage"]);
 
         foreach (var (query, field) in new[]
                  {
-                     ("start_time=2026-01-05T11:00:00Z&end_time=2026-01-05T10:00:00Z", "start_time"),
+                     ($"start_time={T(t0.AddHours(1))}&end_time={T(t0)}", "start_time"),
                      (range + "&metrics=gpu_usage", "metrics"),
                      (range + "&interval=2m", "interval"),
                  })
