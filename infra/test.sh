@@ -17,6 +17,7 @@ command -v htpasswd >/dev/null || need+=(apache2-utils)
 command -v rauc >/dev/null || need+=(rauc)
 command -v mksquashfs >/dev/null || need+=(squashfs-tools)
 command -v dbus-daemon >/dev/null || need+=(dbus)
+command -v crit >/dev/null || need+=(criu)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

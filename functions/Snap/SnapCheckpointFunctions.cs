@@ -20,8 +20,13 @@ public static class SnapCheckpointFunctions
 
     public sealed record CheckpointList(bool Success, IReadOnlyList<CheckpointItem> Checkpoints, string? Continue);
 
+    public sealed record InsightsRequest(string? CheckpointPath = null, string? AnalysisType = null, string? CheckpointId = null);
+
     public static void MapSnapCheckpoints(this RouteGroupBuilder group)
     {
+        group.MapPost("/checkpoint/insights", Insights).RequireRole(FleetRole.Operator).WithName("SnapCheckpointInsights")
+            .WithSummary("Checkpoint insights").Produces<CheckpointInsights>()
+            .WithRequestExample(new { checkpoint_path = "/var/lib/kubelet/checkpoints/checkpoint-test-app_default-test-app-2024-01-15T10:30:00Z.tar", analysis_type = "volatility" });
         group.MapPost("/checkpoint/kubelet/checkpoint", Checkpoint).RequireRole(FleetRole.Operator).WithName("SnapKubeletCheckpoint")
             .WithSummary("Create checkpoint").Produces<CheckpointResponse>()
             .WithRequestExample(new { pod_name = "test-app", @namespace = "default", node_name = "worker-node-1", container_name = "test-app", cluster_name = "production-cluster" });
@@ -62,21 +67,20 @@ public static class SnapCheckpointFunctions
             entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{record.Sha256}\""));
     }
 
+    private static async Task<IResult> Insights(InsightsRequest body, SnapInsightsService insights, CancellationToken ct)
+    {
+        var reference = !string.IsNullOrWhiteSpace(body.CheckpointId) ? body.CheckpointId : Required(body.CheckpointPath, "checkpoint_path");
+        return Results.Json(await insights.AnalyzeAsync(reference, string.IsNullOrWhiteSpace(body.AnalysisType) ? "basic" : body.AnalysisType, ct));
+    }
+
     public static CheckpointItem Item(SnapCheckpointRecord r) => new(r.Id, r.PodName, r.Namespace, r.ContainerName, r.ClusterName, r.NodeName,
         r.FileName, r.ArchivePath, r.CreatedAt, HumanSize(r.Size), r.Size, r.Sha256, r.Status, r.Error);
 
     public static string DownloadUrl(SnapCheckpointRecord r) =>
         $"/api/snap/checkpoint/download/{Uri.EscapeDataString(r.PodName)}/{Uri.EscapeDataString(r.FileName)}";
 
-    /// <summary>Sizes as the seed writes them ("150MB"): whole units from MB up, one decimal below 10.</summary>
-    public static string HumanSize(long bytes)
-    {
-        string[] units = ["B", "KB", "MB", "GB", "TB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1) { value /= 1024; unit++; }
-        return unit == 0 ? $"{bytes}B" : value < 10 ? $"{value:0.#}{units[unit]}" : $"{value:0}{units[unit]}";
-    }
+    /// <summary>Sizes as the seed writes them ("150MB").</summary>
+    public static string HumanSize(long bytes) => SnapInsightsService.HumanSize(bytes);
 
     private static string Required(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? throw FleetException.Validation(field, $"{field} is required") : value;

@@ -11,6 +11,8 @@ public static class SnapModule
         services.Configure<SnapOptions>(configuration.GetSection("Snap"));
         services.AddSingleton<SnapAgent>();
         services.AddSingleton<SnapCheckpointService>();
+        services.AddSingleton<CritDecoder>();
+        services.AddSingleton<SnapInsightsService>();
         services.AddFleetTable(SnapCheckpointService.Table);
         return services;
     }

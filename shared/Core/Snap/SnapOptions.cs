@@ -17,4 +17,10 @@ public sealed class SnapOptions
 
     /// <summary>Blob container of the archives.</summary>
     public string BlobContainer { get; set; } = "snap-checkpoints";
+
+    /// <summary>CRIU's image decoder (Debian package criu).</summary>
+    public string CritCommand { get; set; } = "crit";
+
+    /// <summary>At most this many bytes of dumped memory are scanned by a volatility analysis.</summary>
+    public long VolatilityMaxBytes { get; set; } = 256L * 1024 * 1024;
 }

@@ -17,11 +17,8 @@ public sealed class SnapCheckpointTests(SnapFixture f)
     [Fact]
     public async Task Checkpoint_copies_the_nodes_archive_to_blob_storage_lists_it_and_serves_ranges()
     {
-        var (ns, pod, node) = await f.RunningPodAsync();
-        var (status, body) = await f.PostAsync(f.Operator, "/api/snap/checkpoint/kubelet/checkpoint",
-            new { pod_name = pod, @namespace = ns, node_name = node, container_name = "counter", cluster_name = f.ClusterName });
-        Assert.True(status == 200, body?.ToJsonString());
-        Assert.True((bool)body!["success"]!);
+        var (ns, pod, node, body) = await f.CheckpointAsync();
+        Assert.True((bool)body["success"]!);
         var path = (string)body["checkpoint_path"]!;
         Assert.StartsWith($"/var/lib/kubelet/checkpoints/checkpoint-{pod}_{ns}-counter-", path);
         Assert.False(string.IsNullOrEmpty((string?)body["pod_id"]));

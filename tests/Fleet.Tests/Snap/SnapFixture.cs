@@ -55,6 +55,20 @@ public sealed class SnapFixture : IAsyncLifetime
         }
     }
 
+    private Task<(string Namespace, string Pod, string Node, JsonObject Response)>? _checkpoint;
+
+    /// <summary>One checkpoint of a running counter pod (the fixture archive), taken once and shared by the tests that read it.</summary>
+    public Task<(string Namespace, string Pod, string Node, JsonObject Response)> CheckpointAsync() => _checkpoint ??= TakeCheckpointAsync();
+
+    public async Task<(string Namespace, string Pod, string Node, JsonObject Response)> TakeCheckpointAsync()
+    {
+        var (ns, pod, node) = await RunningPodAsync();
+        var (status, body) = await PostAsync(Operator, "/api/snap/checkpoint/kubelet/checkpoint",
+            new { pod_name = pod, @namespace = ns, node_name = node, container_name = "counter", cluster_name = ClusterName });
+        Assert.True(status == 200, body?.ToJsonString());
+        return (ns, pod, node, body!.AsObject());
+    }
+
     public async Task<(int Status, JsonNode? Body)> PostAsync(HttpClient client, string url, object body)
     {
         using var r = await client.PostAsJsonAsync(url, body);
