@@ -14,6 +14,7 @@ public static class SnapModule
         services.AddSingleton<CritDecoder>();
         services.AddSingleton<SnapInsightsService>();
         services.AddFleetTable(SnapCheckpointService.Table);
+        services.AddSnapClusterEnablement();
         return services;
     }
 
@@ -22,6 +23,7 @@ public static class SnapModule
         group.MapSnapClusters();
         group.MapSnapUsers();
         group.MapSnapCheckpoints();
+        group.MapSnapClusterEnablement();
         return group;
     }
 }

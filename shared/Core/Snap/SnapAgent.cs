@@ -66,6 +66,8 @@ public sealed class SnapAgent(ClusterRegistry registry, IOptions<SnapOptions> op
                     ["metadata"] = new JsonObject { ["labels"] = labels.DeepClone() },
                     ["spec"] = new JsonObject
                     {
+                        // hostPID and privileged: `nsenter -t 1 -m` reaches the node's runc and criu (verify, install_runc).
+                        ["hostPID"] = true,
                         ["tolerations"] = new JsonArray(new JsonObject { ["operator"] = "Exists" }),
                         ["terminationGracePeriodSeconds"] = 1,
                         ["containers"] = new JsonArray(new JsonObject
@@ -94,6 +96,10 @@ public sealed class SnapAgent(ClusterRegistry registry, IOptions<SnapOptions> op
             },
         };
     }
+
+    /// <summary>Runs <paramref name="argv"/> on the node's host (its mount, UTS, IPC and network namespaces) through the agent.</summary>
+    public Task<SnapAgentExecResult> HostExecAsync(string clusterId, string pod, IReadOnlyList<string> argv, CancellationToken ct) =>
+        ExecAsync(clusterId, pod, ["nsenter", "-t", "1", "-m", "-u", "-i", "-n", "--", .. argv], null, ct);
 
     /// <summary>The running agent pod on <paramref name="node"/>, waiting for it (the DaemonSet may just have been applied).</summary>
     public async Task<string> PodOnNodeAsync(string clusterId, string node, CancellationToken ct)

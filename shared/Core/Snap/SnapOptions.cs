@@ -21,6 +21,9 @@ public sealed class SnapOptions
     /// <summary>CRIU's image decoder (Debian package criu).</summary>
     public string CritCommand { get; set; } = "crit";
 
+    /// <summary>How long a long SNAP route waits for its orchestration before answering 202 with the status links.</summary>
+    public double SyncWaitSeconds { get; set; } = 8;
+
     /// <summary>At most this many bytes of dumped memory are scanned by a volatility analysis.</summary>
     public long VolatilityMaxBytes { get; set; } = 256L * 1024 * 1024;
 }

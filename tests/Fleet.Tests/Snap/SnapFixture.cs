@@ -24,7 +24,8 @@ public sealed class SnapFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await TestCluster.CreateEmulatedAsync();
-        App = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
+        // Snap__SyncWaitSeconds=0: long routes answer 202 at once, so the tests follow the orchestration and see its progress.
+        App = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100", ["Snap__SyncWaitSeconds"] = "0" });
         Admin = await App.LoginAsync(FleetRole.Admin);
         Operator = await App.LoginAsync(FleetRole.Operator);
         Viewer = await App.LoginAsync(FleetRole.Viewer);

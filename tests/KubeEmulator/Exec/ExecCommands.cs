@@ -14,8 +14,9 @@ public static class ExecCommands
 {
     private static readonly string[] Shells = ["sh", "/bin/sh", "bash", "/bin/bash"];
 
-    public static ExecResult Run(string[] argv, JsonObject pod, string container, Func<Dictionary<string, byte[]>> files)
+    public static ExecResult Run(string[] argv, JsonObject pod, string container, Func<Dictionary<string, byte[]>> files, HostTools? host = null)
     {
+        if (argv.Length > 0 && Path.GetFileName(argv[0]) == "nsenter") return Nsenter(argv, pod, container, host);
         if (argv.Length >= 3 && Shells.Contains(argv[0]) && argv[1] == "-c")
         {
             // Commands joined with && or ; run in turn, as a shell would.
@@ -67,6 +68,38 @@ public static class ExecCommands
     }
 
     private static ExecResult Ok(string stdout) => new(Encoding.UTF8.GetBytes(stdout), [], 0);
+
+    /// <summary>
+    /// <c>nsenter -t 1 -m [-u -i -n -p] -- CMD...</c>: only a privileged container of a hostPID pod may enter the host's
+    /// namespaces; there CMD runs against the node's simulated host (<see cref="HostTools"/>), <c>sh -c</c> included.
+    /// </summary>
+    private static ExecResult Nsenter(string[] argv, JsonObject pod, string container, HostTools? host)
+    {
+        var c = Json.Objects(Json.At(pod, "spec", "containers")).FirstOrDefault(x => Json.Str(x, "name") == container);
+        var privileged = Json.At(c ?? new JsonObject(), "securityContext", "privileged")?.GetValue<bool>() == true;
+        var hostPid = Json.At(pod, "spec", "hostPID")?.GetValue<bool>() == true;
+        if (!privileged || !hostPid || host is null)
+            return new ExecResult([], Encoding.UTF8.GetBytes("nsenter: reassociate to namespace 'ns/mnt' failed: Operation not permitted\n"), 1);
+        var dash = Array.IndexOf(argv, "--");
+        var cmd = dash >= 0 ? argv[(dash + 1)..] : argv.Skip(1).SkipWhile(a => a.StartsWith('-') || int.TryParse(a, out _)).ToArray();
+        if (cmd.Length == 0) return new ExecResult([], Encoding.UTF8.GetBytes("nsenter: no command\n"), 1);
+        if (cmd.Length >= 3 && Shells.Contains(cmd[0]) && cmd[1] == "-c")
+        {
+            var stdout = new MemoryStream(); var stderr = new MemoryStream();
+            var code = 0;
+            foreach (var (part, sep) in SplitShell(cmd[2]))
+            {
+                var words = Tokenize(part);
+                if (words.Count == 0 || words[0] == "set") continue;
+                var r = host.Run(words.ToArray());
+                stdout.Write(r.Stdout); stderr.Write(r.Stderr);
+                code = r.ExitCode;
+                if (code != 0 && sep is "&&" or ";") break;
+            }
+            return new ExecResult(stdout.ToArray(), stderr.ToArray(), code);
+        }
+        return host.Run(cmd);
+    }
 
     private static ExecResult Cat(string[] args, Dictionary<string, byte[]> files)
     {
