@@ -212,6 +212,8 @@ public sealed partial class SnapCheckpointService(
     /// <summary>A completed checkpoint named by its id, its node archive path, or <c>pod/filename</c>.</summary>
     public async Task<SnapCheckpointRecord> ResolveAsync(string reference, CancellationToken ct)
     {
+        // An archive path is short; a longer reference names nothing (and would not fit a table query).
+        if (reference.Length > 1024) throw SnapErrors.CheckpointNotFound(reference[..64] + "…");
         if (IdPattern().IsMatch(reference) && reference.StartsWith("ckpt-", StringComparison.Ordinal))
         {
             var byId = await GetAsync(reference, ct);

@@ -108,8 +108,11 @@ public sealed partial class SnapClusterService(ClusterRegistry registry, SnapAge
             try
             {
                 var pod = await agent.PodOnNodeAsync(clusterId, name, ct);
-                runc = await ToolVersionAsync(clusterId, pod, ["runc", "--version"], RuncVersion(), ct);
-                criu = await ToolVersionAsync(clusterId, pod, ["criu", "--version"], CriuVersion(), ct);
+                // One exec for both tools: each prints its version or fails on its own.
+                var r = await agent.HostExecAsync(clusterId, pod, ["sh", "-c", "runc --version; criu --version"], ct);
+                var text = Encoding.UTF8.GetString(r.Stdout);
+                runc = RuncVersion().Match(text) is { Success: true } rm ? rm.Groups[1].Value : null;
+                criu = CriuVersion().Match(text) is { Success: true } cm ? cm.Groups[1].Value : null;
                 if (runc is null) message = "runc not found on the node";
                 else if (criu is null) message = "criu not found on the node";
             }
@@ -143,10 +146,11 @@ public sealed partial class SnapClusterService(ClusterRegistry registry, SnapAge
             var n = await registry.RunAsync(clusterId, (k, t) => k.CoreV1.ReadNodeAsync(node, cancellationToken: t), ct);
             var arch = n.Status?.NodeInfo?.Architecture is "arm64" ? "arm64" : "amd64";
             var url = $"https://github.com/opencontainers/runc/releases/download/v{version}/runc.{arch}";
-            var script = $"set -e && curl -fsSL -o /usr/local/sbin/runc.fleet-new {url} && chmod 755 /usr/local/sbin/runc.fleet-new && mv /usr/local/sbin/runc.fleet-new /usr/local/sbin/runc";
+            var script = $"set -e && curl -fsSL -o /usr/local/sbin/runc.fleet-new {url} && chmod 755 /usr/local/sbin/runc.fleet-new"
+                + " && mv /usr/local/sbin/runc.fleet-new /usr/local/sbin/runc && runc --version";
             var r = await agent.HostExecAsync(clusterId, pod, ["sh", "-c", script], ct);
             if (r.ExitCode != 0) return new NodeRuncResult(node, false, before, before, $"install failed (exit {r.ExitCode}): {r.Stderr.Trim()}");
-            var after = await ToolVersionAsync(clusterId, pod, ["runc", "--version"], RuncVersion(), ct);
+            var after = RuncVersion().Match(Encoding.UTF8.GetString(r.Stdout)) is { Success: true } m ? m.Groups[1].Value : null;
             return after == version
                 ? new NodeRuncResult(node, true, before, after, null)
                 : new NodeRuncResult(node, false, before, after, $"runc reports {after ?? "nothing"} after the install");

@@ -94,7 +94,7 @@ public static class ExecCommands
                 var r = host.Run(words.ToArray());
                 stdout.Write(r.Stdout); stderr.Write(r.Stderr);
                 code = r.ExitCode;
-                if (code != 0 && sep is "&&" or ";") break;
+                if (code != 0 && sep == "&&") break;
             }
             return new ExecResult(stdout.ToArray(), stderr.ToArray(), code);
         }
