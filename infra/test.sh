@@ -18,6 +18,7 @@ command -v rauc >/dev/null || need+=(rauc)
 command -v mksquashfs >/dev/null || need+=(squashfs-tools)
 command -v dbus-daemon >/dev/null || need+=(dbus)
 command -v kcat >/dev/null || need+=(kcat)
+command -v crit >/dev/null || need+=(criu)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -7,15 +7,16 @@ namespace Fleet.KubeEmulator.Exec;
 public sealed record ExecResult(byte[] Stdout, byte[] Stderr, int ExitCode, string? StartError = null);
 
 /// <summary>
-/// The small command set containers "have": echo, cat, ls, hostname, pwd, env, printenv, whoami, date,
+/// The small command set containers "have": echo, cat, sha256sum, base64, ls, hostname, pwd, env, printenv, whoami, date,
 /// true, false, sleep, plus <c>sh -c "..."</c> running one of those (and <c>exit n</c>).
 /// </summary>
 public static class ExecCommands
 {
     private static readonly string[] Shells = ["sh", "/bin/sh", "bash", "/bin/bash"];
 
-    public static ExecResult Run(string[] argv, JsonObject pod, string container, Func<Dictionary<string, byte[]>> files)
+    public static ExecResult Run(string[] argv, JsonObject pod, string container, Func<Dictionary<string, byte[]>> files, HostTools? host = null)
     {
+        if (argv.Length > 0 && Path.GetFileName(argv[0]) == "nsenter") return Nsenter(argv, pod, container, host);
         if (argv.Length >= 3 && Shells.Contains(argv[0]) && argv[1] == "-c")
         {
             // Commands joined with && or ; run in turn, as a shell would.
@@ -49,6 +50,8 @@ public static class ExecCommands
                 return Ok(newline ? text + "\n" : text);
             }
             case "cat": return Cat(args, files());
+            case "sha256sum": return Sha256Sum(args, files());
+            case "base64": return Base64(args, files());
             case "ls": return Ls(args, files());
             case "hostname": return Ok(Json.Name(pod) + "\n");
             case "pwd": return Ok("/\n");
@@ -65,6 +68,38 @@ public static class ExecCommands
     }
 
     private static ExecResult Ok(string stdout) => new(Encoding.UTF8.GetBytes(stdout), [], 0);
+
+    /// <summary>
+    /// <c>nsenter -t 1 -m [-u -i -n -p] -- CMD...</c>: only a privileged container of a hostPID pod may enter the host's
+    /// namespaces; there CMD runs against the node's simulated host (<see cref="HostTools"/>), <c>sh -c</c> included.
+    /// </summary>
+    private static ExecResult Nsenter(string[] argv, JsonObject pod, string container, HostTools? host)
+    {
+        var c = Json.Objects(Json.At(pod, "spec", "containers")).FirstOrDefault(x => Json.Str(x, "name") == container);
+        var privileged = Json.At(c ?? new JsonObject(), "securityContext", "privileged")?.GetValue<bool>() == true;
+        var hostPid = Json.At(pod, "spec", "hostPID")?.GetValue<bool>() == true;
+        if (!privileged || !hostPid || host is null)
+            return new ExecResult([], Encoding.UTF8.GetBytes("nsenter: reassociate to namespace 'ns/mnt' failed: Operation not permitted\n"), 1);
+        var dash = Array.IndexOf(argv, "--");
+        var cmd = dash >= 0 ? argv[(dash + 1)..] : argv.Skip(1).SkipWhile(a => a.StartsWith('-') || int.TryParse(a, out _)).ToArray();
+        if (cmd.Length == 0) return new ExecResult([], Encoding.UTF8.GetBytes("nsenter: no command\n"), 1);
+        if (cmd.Length >= 3 && Shells.Contains(cmd[0]) && cmd[1] == "-c")
+        {
+            var stdout = new MemoryStream(); var stderr = new MemoryStream();
+            var code = 0;
+            foreach (var (part, sep) in SplitShell(cmd[2]))
+            {
+                var words = Tokenize(part);
+                if (words.Count == 0 || words[0] == "set") continue;
+                var r = host.Run(words.ToArray());
+                stdout.Write(r.Stdout); stderr.Write(r.Stderr);
+                code = r.ExitCode;
+                if (code != 0 && sep == "&&") break;
+            }
+            return new ExecResult(stdout.ToArray(), stderr.ToArray(), code);
+        }
+        return host.Run(cmd);
+    }
 
     private static ExecResult Cat(string[] args, Dictionary<string, byte[]> files)
     {
@@ -85,6 +120,42 @@ public static class ExecCommands
             }
         }
         return new ExecResult(stdout.ToArray(), Encoding.UTF8.GetBytes(stderr.ToString()), code);
+    }
+
+    /// <summary>busybox <c>sha256sum FILE...</c>: "hash  name" per file.</summary>
+    private static ExecResult Sha256Sum(string[] args, Dictionary<string, byte[]> files)
+    {
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var code = 0;
+        foreach (var arg in args.Where(a => !a.StartsWith('-')))
+        {
+            if (files.TryGetValue(Normalize(arg), out var bytes))
+                stdout.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))).Append("  ").Append(arg).Append('\n');
+            else
+            {
+                stderr.Append($"sha256sum: can't open '{arg}': No such file or directory\n"); code = 1;
+            }
+        }
+        return new ExecResult(Encoding.UTF8.GetBytes(stdout.ToString()), Encoding.UTF8.GetBytes(stderr.ToString()), code);
+    }
+
+    /// <summary>busybox <c>base64 FILE</c> (76-column lines), or <c>base64 -d FILE</c>.</summary>
+    private static ExecResult Base64(string[] args, Dictionary<string, byte[]> files)
+    {
+        var decode = args.Any(a => a is "-d" or "--decode");
+        var arg = args.FirstOrDefault(a => !a.StartsWith('-'));
+        if (arg is null || !files.TryGetValue(Normalize(arg), out var bytes))
+            return new ExecResult([], Encoding.UTF8.GetBytes($"base64: can't open '{arg}': No such file or directory\n"), 1);
+        if (decode)
+        {
+            try { return new ExecResult(Convert.FromBase64String(Encoding.ASCII.GetString(bytes)), [], 0); }
+            catch (FormatException) { return new ExecResult([], Encoding.UTF8.GetBytes("base64: invalid input\n"), 1); }
+        }
+        var text = Convert.ToBase64String(bytes);
+        var sb = new StringBuilder();
+        for (var i = 0; i < text.Length; i += 76) sb.Append(text, i, Math.Min(76, text.Length - i)).Append('\n');
+        return Ok(sb.ToString());
     }
 
     private static ExecResult Ls(string[] args, Dictionary<string, byte[]> files)

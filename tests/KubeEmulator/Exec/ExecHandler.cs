@@ -37,7 +37,7 @@ public sealed class ExecHandler(EmulatorState state)
         {
             var result = interactive
                 ? await Interactive(ws, command[0] == "cat", pod, container, ct)
-                : ExecCommands.Run(command, pod, container, () => ContainerFileView.Build(state, pod, container));
+                : ExecCommands.Run(command, pod, container, () => ContainerFileView.Build(state, pod, container), Host(pod));
             if (ResourceHandler.IsTrue(q["stdout"]) || q["stdout"].Count == 0) await Send(ws, 1, result.Stdout, ct);
             if (ResourceHandler.IsTrue(q["stderr"]) || q["stderr"].Count == 0) await Send(ws, 2, result.Stderr, ct);
             var status = protocol is V4 or V5 ? StatusJson(command, result) : ErrorText(result);
@@ -58,6 +58,8 @@ public sealed class ExecHandler(EmulatorState state)
     }
 
     private static readonly string[] Shells = ["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"];
+
+    private HostTools? Host(JsonObject pod) => Json.Str(pod, "spec", "nodeName") is { } node ? new HostTools(state.Kubelet, node) : null;
 
     /// <summary>
     /// A shell (or cat) reading stdin: each line on channel 0 runs as <c>sh -c line</c> and its output is
@@ -91,7 +93,7 @@ public sealed class ExecHandler(EmulatorState state)
                 if (words.Length > 0 && words[0] == "exit")
                     return new ExecResult([], [], words.Length > 1 && int.TryParse(words[1], out var code) ? code : exitCode);
                 if (words.Length == 0) continue;
-                var result = ExecCommands.Run(["sh", "-c", line], pod, container, () => ContainerFileView.Build(state, pod, container));
+                var result = ExecCommands.Run(["sh", "-c", line], pod, container, () => ContainerFileView.Build(state, pod, container), Host(pod));
                 await Send(ws, 1, result.Stdout, ct);
                 await Send(ws, 2, result.Stderr, ct);
                 exitCode = result.ExitCode;

@@ -124,6 +124,16 @@ public sealed class KubeletSimulator
         };
     }
 
+    // ---- the node's host tools (what a privileged pod reaches with nsenter into the host's namespaces) ----
+
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string?>> _hostTools = new();
+
+    /// <summary>Sets the version of a host tool (<c>runc</c>, <c>criu</c>) on a node; null removes it. Defaults: runc 1.1.12, criu 4.2.1.</summary>
+    public void SetHostTool(string node, string tool, string? version) => _hostTools.GetOrAdd(node, _ => new())[tool] = version;
+
+    public string? HostTool(string node, string tool) =>
+        _hostTools.TryGetValue(node, out var t) && t.TryGetValue(tool, out var v) ? v : tool switch { "runc" => "1.1.12", "criu" => "4.2.1", _ => null };
+
     // ---- metrics ----
 
     public void SetNodeMetrics(string node, string cpu, string memory) => _nodeMetrics[node] = (cpu, memory);
