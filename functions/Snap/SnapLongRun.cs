@@ -20,7 +20,7 @@ public static class SnapLongRun
     public sealed record PushDone(bool Success, string Message, string OperationId, string Image, string Digest, string Registry,
         string Repository, string Tag, string LayerDigest, long Size, string ContainerName, string? CheckpointId = null);
 
-    public static async Task<IResult> RespondAsync(HttpRequest request, DurableTaskClient client, string instanceId, string? checkpointId = null)
+    public static async Task<IResult> RespondAsync(HttpRequest request, DurableTaskClient client, string instanceId)
     {
         var wait = request.HttpContext.RequestServices.GetRequiredService<IOptions<SnapPushOptions>>().Value.LongRunningWait;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
@@ -31,9 +31,9 @@ public static class SnapLongRun
 
         if (meta?.RuntimeStatus == OrchestrationRuntimeStatus.Completed && meta.ReadOutputAs<SnapPushOutput>() is { } output)
         {
-            if (!output.Success) throw SnapCodes.FromCode(output.Code, output.Error ?? "The push failed");
+            if (!output.Success) throw SnapCodes.FromCode(output.Code, output.Error ?? "The push failed", output.Status);
             return Results.Json(new PushDone(true, "Checkpoint image pushed", instanceId, output.Image!, output.Digest!, output.Registry!,
-                output.Repository!, output.Tag!, output.LayerDigest!, output.Size, output.ContainerName!, checkpointId), FleetJson.Options);
+                output.Repository!, output.Tag!, output.LayerDigest!, output.Size, output.ContainerName!, output.CheckpointId), FleetJson.Options);
         }
         if (meta is not null)
             throw SnapCodes.FromCode(null, $"The push {meta.RuntimeStatus.ToString().ToLowerInvariant()}");

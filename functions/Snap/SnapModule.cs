@@ -1,14 +1,26 @@
+using Fleet.Core.Platform.Storage;
+using Fleet.Core.Snap;
+
 namespace Fleet.Functions.Snap;
 
 /// <summary>SNAP under <c>/api/snap</c> (seeds/snap-api.md).</summary>
 public static class SnapModule
 {
-    public static IServiceCollection AddSnap(this IServiceCollection services, IConfiguration configuration) => services.AddSnapRegistry(configuration);
+    public static IServiceCollection AddSnap(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<SnapOptions>(configuration.GetSection("Snap"));
+        services.AddSingleton<SnapAgent>();
+        services.AddSingleton<SnapCheckpointService>();
+        services.AddFleetTable(SnapCheckpointService.Table);
+        services.AddSnapRegistry(configuration);
+        return services;
+    }
 
     public static RouteGroupBuilder MapSnapApi(this RouteGroupBuilder group)
     {
         group.MapSnapClusters();
         group.MapSnapUsers();
+        group.MapSnapCheckpoints();
         group.MapSnapRegistry();
         return group;
     }

@@ -23,13 +23,15 @@ public static class SnapRegistryModule
         services.AddSingleton<SnapPushService>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<SnapPushOrchestrator>().AddActivity<SnapPrepareActivity>().AddActivity<SnapPushLayerActivity>()
-            .AddActivity<SnapPushManifestActivity>().AddActivity<SnapPushCleanupActivity>()));
+            .AddActivity<SnapPushManifestActivity>().AddActivity<SnapPushCleanupActivity>()
+            .AddOrchestrator<SnapCheckpointAndPushOrchestrator>().AddActivity<SnapCheckpointActivity>()));
         return services;
     }
 
     public static RouteGroupBuilder MapSnapRegistry(this RouteGroupBuilder group)
     {
         group.MapSnapRegistryConfigs();
+        group.MapSnapPushes();
         group.MapSnapProgress();
         return group;
     }

@@ -5,9 +5,9 @@ using Microsoft.DurableTask;
 namespace Fleet.Orchestrations.Snap;
 
 /// <summary>One step's outcome: a refusal (SNAP code and safe message) is a result, not an exception, so it is not retried.</summary>
-public sealed record SnapStepResult(string? Code, string? Error, SnapPushPlan? Plan = null, long Bytes = 0, string? Digest = null)
+public sealed record SnapStepResult(string? Code, string? Error, SnapPushPlan? Plan = null, long Bytes = 0, string? Digest = null, int Status = 0)
 {
-    public static SnapStepResult Refused(FleetException e) => new(SnapCodes.CodeOf(e), e.Message);
+    public static SnapStepResult Refused(FleetException e) => new(SnapCodes.CodeOf(e), e.Message, Status: e.Kind.StatusCode());
 }
 
 public sealed record SnapLayerInput(SnapPushRequest Request, SnapPushPlan Plan);
@@ -15,7 +15,7 @@ public sealed record SnapCleanupInput(SnapPushRequest Request, string? LayerDige
 
 /// <summary>The answer of a push: the image reference with its digest, or SNAP's error code.</summary>
 public sealed record SnapPushOutput(bool Success, string? Code, string? Error, string? Image, string? Digest, string? Registry,
-    string? Repository, string? Tag, string? LayerDigest, long Size, string? ContainerName, long BytesSent);
+    string? Repository, string? Tag, string? LayerDigest, long Size, string? ContainerName, long BytesSent, int Status = 0, string? CheckpointId = null);
 
 /// <summary>Custom status of a push: where it stands (no secret in it).</summary>
 public sealed record SnapPushStatus(string Stage, int Percent, long Bytes, long TotalBytes, string? Image = null);
@@ -29,22 +29,25 @@ public sealed class SnapPushOrchestrator : TaskOrchestrator<SnapPushRequest, Sna
 {
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2));
 
-    public override async Task<SnapPushOutput> RunAsync(TaskOrchestrationContext context, SnapPushRequest input)
+    public override Task<SnapPushOutput> RunAsync(TaskOrchestrationContext context, SnapPushRequest input) => PushAsync(context, input);
+
+    /// <summary>The push steps, also run inline by <see cref="SnapCheckpointAndPushOrchestrator"/> after its checkpoint.</summary>
+    public static async Task<SnapPushOutput> PushAsync(TaskOrchestrationContext context, SnapPushRequest input)
     {
         context.SetCustomStatus(new SnapPushStatus("preparing", 0, 0, 0));
         SnapPushPlan? plan = null;
         try
         {
             var prepared = await context.CallActivityAsync<SnapStepResult>(nameof(SnapPrepareActivity), input, Retry);
-            if (prepared.Plan is null) return await FailAsync(context, input, null, prepared.Code, prepared.Error);
+            if (prepared.Plan is null) return await FailAsync(context, input, null, prepared.Code, prepared.Error, prepared.Status);
             plan = prepared.Plan;
             var total = plan.Layer.Size;
             context.SetCustomStatus(new SnapPushStatus("pushing_layer", 10, 0, total));
             var layer = await context.CallActivityAsync<SnapStepResult>(nameof(SnapPushLayerActivity), new SnapLayerInput(input, plan), Retry);
-            if (layer.Code is not null) return await FailAsync(context, input, plan, layer.Code, layer.Error);
+            if (layer.Code is not null) return await FailAsync(context, input, plan, layer.Code, layer.Error, layer.Status);
             context.SetCustomStatus(new SnapPushStatus("pushing_manifest", 90, total, total));
             var manifest = await context.CallActivityAsync<SnapStepResult>(nameof(SnapPushManifestActivity), new SnapLayerInput(input, plan), Retry);
-            if (manifest.Digest is null) return await FailAsync(context, input, plan, manifest.Code, manifest.Error);
+            if (manifest.Digest is null) return await FailAsync(context, input, plan, manifest.Code, manifest.Error, manifest.Status);
             await context.CallActivityAsync(nameof(SnapPushCleanupActivity), new SnapCleanupInput(input, plan.Layer.Digest, false), Retry);
             var image = $"{plan.Registry}/{plan.Repository}:{plan.Tag}@{manifest.Digest}";
             context.SetCustomStatus(new SnapPushStatus("completed", 100, total, total, image));
@@ -53,12 +56,12 @@ public sealed class SnapPushOrchestrator : TaskOrchestrator<SnapPushRequest, Sna
         }
         catch (TaskFailedException e)
         {
-            return await FailAsync(context, input, plan, SnapCodes.RegistryConnectionFailed, Innermost(e.FailureDetails));
+            return await FailAsync(context, input, plan, SnapCodes.RegistryConnectionFailed, Innermost(e.FailureDetails), 502);
         }
     }
 
     private static async Task<SnapPushOutput> FailAsync(TaskOrchestrationContext context, SnapPushRequest input, SnapPushPlan? plan,
-        string? code, string? error)
+        string? code, string? error, int status)
     {
         context.SetCustomStatus(new SnapPushStatus("failed", 100, 0, plan?.Layer.Size ?? 0));
         try
@@ -69,10 +72,10 @@ public sealed class SnapPushOrchestrator : TaskOrchestrator<SnapPushRequest, Sna
         {
         }
         return new SnapPushOutput(false, code ?? SnapCodes.CheckpointFailed, error ?? "The push failed", null, null, plan?.Registry,
-            input.Repository, input.Tag, plan?.Layer.Digest, plan?.Layer.Size ?? 0, plan?.ContainerName, 0);
+            input.Repository, input.Tag, plan?.Layer.Digest, plan?.Layer.Size ?? 0, plan?.ContainerName, 0, status);
     }
 
-    private static string Innermost(TaskFailureDetails d)
+    public static string Innermost(TaskFailureDetails d)
     {
         while (d.InnerFailure is not null) d = d.InnerFailure;
         return d.ErrorMessage;

@@ -18,7 +18,9 @@ public static class SnapCodes
         new(FleetErrorKind.UpstreamUnreachable, $"Cannot connect to the registry {registry}: {why}", code: RegistryConnectionFailed);
 
     /// <summary>Rebuilds the exception a failed push reported (by code) on the caller's side.</summary>
-    public static FleetException FromCode(string? code, string message) => code switch
+    public static FleetException FromCode(string? code, string message, int status = 0) => status >= 400
+        ? new(FleetErrorKindExtensions.FromStatusCode(status), message, code: code)
+        : code switch
     {
         AuthenticationFailed => new(FleetErrorKind.Unauthenticated, message, code: code),
         RegistryConnectionFailed => new(FleetErrorKind.UpstreamUnreachable, message, code: code),
@@ -32,6 +34,8 @@ public static class SnapCodes
         FleetErrorKind.Unauthenticated => AuthenticationFailed,
         FleetErrorKind.Validation => ValidationError,
         FleetErrorKind.NotFound => "NOT_FOUND",
+        FleetErrorKind.Conflict => "CONFLICT",
+        FleetErrorKind.Forbidden => "PERMISSION_DENIED",
         FleetErrorKind.UpstreamUnreachable or FleetErrorKind.UpstreamTimeout => RegistryConnectionFailed,
         _ => CheckpointFailed,
     };

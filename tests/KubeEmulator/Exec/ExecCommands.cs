@@ -7,7 +7,7 @@ namespace Fleet.KubeEmulator.Exec;
 public sealed record ExecResult(byte[] Stdout, byte[] Stderr, int ExitCode, string? StartError = null);
 
 /// <summary>
-/// The small command set containers "have": echo, cat, ls, hostname, pwd, env, printenv, whoami, date,
+/// The small command set containers "have": echo, cat, sha256sum, base64, ls, hostname, pwd, env, printenv, whoami, date,
 /// true, false, sleep, plus <c>sh -c "..."</c> running one of those (and <c>exit n</c>).
 /// </summary>
 public static class ExecCommands
@@ -49,6 +49,8 @@ public static class ExecCommands
                 return Ok(newline ? text + "\n" : text);
             }
             case "cat": return Cat(args, files());
+            case "sha256sum": return Sha256Sum(args, files());
+            case "base64": return Base64(args, files());
             case "ls": return Ls(args, files());
             case "hostname": return Ok(Json.Name(pod) + "\n");
             case "pwd": return Ok("/\n");
@@ -85,6 +87,42 @@ public static class ExecCommands
             }
         }
         return new ExecResult(stdout.ToArray(), Encoding.UTF8.GetBytes(stderr.ToString()), code);
+    }
+
+    /// <summary>busybox <c>sha256sum FILE...</c>: "hash  name" per file.</summary>
+    private static ExecResult Sha256Sum(string[] args, Dictionary<string, byte[]> files)
+    {
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var code = 0;
+        foreach (var arg in args.Where(a => !a.StartsWith('-')))
+        {
+            if (files.TryGetValue(Normalize(arg), out var bytes))
+                stdout.Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))).Append("  ").Append(arg).Append('\n');
+            else
+            {
+                stderr.Append($"sha256sum: can't open '{arg}': No such file or directory\n"); code = 1;
+            }
+        }
+        return new ExecResult(Encoding.UTF8.GetBytes(stdout.ToString()), Encoding.UTF8.GetBytes(stderr.ToString()), code);
+    }
+
+    /// <summary>busybox <c>base64 FILE</c> (76-column lines), or <c>base64 -d FILE</c>.</summary>
+    private static ExecResult Base64(string[] args, Dictionary<string, byte[]> files)
+    {
+        var decode = args.Any(a => a is "-d" or "--decode");
+        var arg = args.FirstOrDefault(a => !a.StartsWith('-'));
+        if (arg is null || !files.TryGetValue(Normalize(arg), out var bytes))
+            return new ExecResult([], Encoding.UTF8.GetBytes($"base64: can't open '{arg}': No such file or directory\n"), 1);
+        if (decode)
+        {
+            try { return new ExecResult(Convert.FromBase64String(Encoding.ASCII.GetString(bytes)), [], 0); }
+            catch (FormatException) { return new ExecResult([], Encoding.UTF8.GetBytes("base64: invalid input\n"), 1); }
+        }
+        var text = Convert.ToBase64String(bytes);
+        var sb = new StringBuilder();
+        for (var i = 0; i < text.Length; i += 76) sb.Append(text, i, Math.Min(76, text.Length - i)).Append('\n');
+        return Ok(sb.ToString());
     }
 
     private static ExecResult Ls(string[] args, Dictionary<string, byte[]> files)
