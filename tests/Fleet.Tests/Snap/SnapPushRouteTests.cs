@@ -34,8 +34,19 @@ public sealed class SnapPushRouteTests(SnapFixture f)
 
         using var ws = new ClientWebSocket();
         ws.Options.SetRequestHeader("Authorization", f.Operator.DefaultRequestHeaders.Authorization!.ToString());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await ws.ConnectAsync(new Uri(f.App.BaseAddress.ToString().Replace("http://", "ws://") + "api/snap/ws/progress"), timeout.Token);
+        // Read all along (a client that stops reading stops answering the server's pings), until this push's last message.
+        var received = new List<JsonNode>();
+        var collector = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var m = JsonNode.Parse(await ReceiveAsync(ws, timeout.Token))!;
+                received.Add(m);
+                if ((string?)m["stage"] == "completed" && (string?)m["task_name"] == "Checkpoint and push") return;
+            }
+        });
 
         var (status, body) = await PushAsync(
             $"/api/snap/checkpoint/kubelet/checkpoint-and-push?pod_name={pod}&node_name={node}&container_name=counter&checkpoint_config_name={config}",
@@ -54,15 +65,14 @@ public sealed class SnapPushRouteTests(SnapFixture f)
         Assert.Equal(digest, await ManifestDigestAsync(image, digest));
 
         // Progress: the orchestration's custom status, and the socket's messages for this operation, bytes included.
-        var instance = await f.App.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(operation, false);
+        var instance = await f.App.Services.GetRequiredService<DurableTaskClient>().GetInstanceAsync(operation, true);
         var custom = JsonNode.Parse(instance!.SerializedCustomStatus!)!;
         Assert.Equal("completed", (string)custom["stage"]!);
         Assert.Equal(checkpoint.Size, (long)custom["bytes"]!);
+        await collector.WaitAsync(TimeSpan.FromSeconds(30));
         var stages = new List<string>();
-        while (!stages.Contains("completed"))
+        foreach (var m in received.Where(m => (string?)m["operation_id"] == operation))
         {
-            var m = JsonNode.Parse(await ReceiveAsync(ws, timeout.Token))!;
-            if ((string?)m["operation_id"] != operation) continue;
             stages.Add((string)m["stage"]!);
             if ((string)m["stage"]! == "pushing_layer") Assert.True((long)m["bytes"]! > 0 && (long)m["total_bytes"]! == checkpoint.Size);
         }
