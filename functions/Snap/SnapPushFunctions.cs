@@ -42,7 +42,7 @@ public static class SnapPushFunctions
             .WithRequestExample(new
             {
                 pod_name = "test-app", @namespace = "default", node_name = "worker-node-1", container_name = "test-app", cluster_name = "production-cluster",
-                registry = "nexus.company.com", username = "admin", password = "password123",
+                registry = "localhost:5000", username = "admin", password = "password123",
             })
             .Produces<SnapLongRun.PushDone>().Produces<SnapLongRun.PushAccepted>(StatusCodes.Status202Accepted);
     }

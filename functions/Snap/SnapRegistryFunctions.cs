@@ -23,11 +23,11 @@ public static class SnapRegistryFunctions
     {
         var g = group.MapGroup("/config/registry").WithTags("snap");
         g.MapPost("/create", Create).RequireRole(FleetRole.Admin).WithName("SnapCreateRegistry").WithSummary("Create registry config")
-            .WithRequestExample(new { name = "nexus-registry", url = "https://nexus.company.com", username = "admin", password = "password123", verify_ssl = true })
+            .WithRequestExample(new { name = "nexus-registry", url = "https://localhost:5000", username = "admin", password = "password123", verify_ssl = true })
             .Produces<RegistryResult>(StatusCodes.Status201Created);
         g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithName("SnapListRegistries").WithSummary("List registry configs").Produces<RegistryList>();
         g.MapPut("/update", Update).RequireRole(FleetRole.Admin).WithName("SnapUpdateRegistry").WithSummary("Update registry config")
-            .WithRequestExample(new { name = "nexus-registry", url = "https://nexus.company.com", verify_ssl = false })
+            .WithRequestExample(new { name = "nexus-registry", url = "https://localhost:5000", verify_ssl = false })
             .Produces<RegistryResult>();
         g.MapDelete("/delete", Delete).RequireRole(FleetRole.Admin).WithName("SnapDeleteRegistry").WithSummary("Delete registry config").Produces<Done>();
         group.MapPost("/registry/login", Login).RequireRole(FleetRole.Operator).WithName("SnapRegistryLogin").WithSummary("Login to registry")
