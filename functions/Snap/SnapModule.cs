@@ -15,6 +15,7 @@ public static class SnapModule
         services.AddSingleton<SnapInsightsService>();
         services.AddFleetTable(SnapCheckpointService.Table);
         services.AddSnapClusterEnablement();
+        services.AddSnapRegistry(configuration);
         return services;
     }
 
@@ -24,6 +25,7 @@ public static class SnapModule
         group.MapSnapUsers();
         group.MapSnapCheckpoints();
         group.MapSnapClusterEnablement();
+        group.MapSnapRegistry();
         return group;
     }
 }
