@@ -38,7 +38,8 @@ start_azurite() { # start_azurite <data dir>
   bp=$(free_port); qp=$(free_port); tp=$(free_port)
   # In memory: a test run writes thousands of tables (a task hub per test host), and Azurite's disk persistence
   # re-saves its whole table database every few seconds, which stalls every request once it reaches 100 MB.
-  "$bin" --silent --skipApiVersionCheck --loose --disableTelemetry --inMemoryPersistence --location "$dir" \
+  # (Azurite refuses --location together with --inMemoryPersistence; $dir keeps only its log.)
+  "$bin" --silent --skipApiVersionCheck --loose --disableTelemetry --inMemoryPersistence \
     --blobHost 127.0.0.1 --blobPort "$bp" --queueHost 127.0.0.1 --queuePort "$qp" \
     --tableHost 127.0.0.1 --tablePort "$tp" > "$dir/azurite.log" 2>&1 &
   record_pid azurite $!
