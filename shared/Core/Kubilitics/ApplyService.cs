@@ -65,13 +65,24 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
                 {
                     throw KubeCall.Translate(e, $"documents[{d.Index}]");
                 }
-                var action = before[i] is null ? "created"
-                    : before[i]!["metadata"]?["resourceVersion"]?.GetValue<string>() == after["metadata"]?["resourceVersion"]?.GetValue<string>() ? "unchanged"
-                    : "configured";
+                var action = before[i] is null ? "created" : Unchanged(before[i]!, after) ? "unchanged" : "configured";
                 results.Add(new AppliedResource(d.Type.Kind, d.Namespace, d.Name, action));
             }
             return (IReadOnlyList<AppliedResource>)results;
         }, ct);
+    }
+
+    /// <summary>
+    /// Whether the apply changed nothing. Objects with a generation (workloads) compare it with their labels and annotations,
+    /// since their controllers keep writing status (a new resourceVersion) whatever the apply did; others compare resourceVersion.
+    /// </summary>
+    private static bool Unchanged(JsonObject before, JsonObject after)
+    {
+        var b = before["metadata"];
+        var a = after["metadata"];
+        if (b?["generation"] is { } bg && a?["generation"] is { } ag)
+            return JsonNode.DeepEquals(bg, ag) && JsonNode.DeepEquals(b["labels"], a["labels"]) && JsonNode.DeepEquals(b["annotations"], a["annotations"]);
+        return b?["resourceVersion"]?.GetValue<string>() == a?["resourceVersion"]?.GetValue<string>();
     }
 
     private static async Task<JsonObject> SendApplyAsync(Fleet.Core.Kubernetes.FleetKubernetes k, Doc d, bool dryRun, CancellationToken ct)

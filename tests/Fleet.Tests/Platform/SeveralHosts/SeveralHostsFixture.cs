@@ -52,7 +52,14 @@ public sealed class SeveralHostsFixture : IAsyncLifetime
                 ["ASPNETCORE_URLS"] = Proxy.ToString().TrimEnd('/'), ["Proxy__Backends"] = string.Join(',', Hosts.Select(h => h.ToString().TrimEnd('/'))),
                 ["Logging__LogLevel__Default"] = "Warning",
             }, Peers.RepoRoot));
-        await EventuallyAsync(async () => await TryStatusAsync(new Uri(Proxy, "/api/health")), s => s == 200, TimeSpan.FromSeconds(60));
+        try
+        {
+            await EventuallyAsync(async () => await TryStatusAsync(new Uri(Proxy, "/api/health")), s => s == 200, TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"the proxy did not answer /api/health:\n{_processes[^1].Tail()}");
+        }
         using var admin = Client(Proxy);
         var add = await admin.PostAsJsonAsync("/api/kubilitics/v1/clusters", new
         {
