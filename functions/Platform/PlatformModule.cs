@@ -29,6 +29,9 @@ public static class PlatformModule
         // Read settings when first needed, so that configuration added after this call still counts.
         services.AddSingleton(sp => HttpSettings.From(sp.GetRequiredService<IConfiguration>()));
         services.AddFleetCorePlatform(builder.Configuration);
+        // Stopping releases leases (timers, singletons, event-id slot) and heartbeats: all at once, so that another host
+        // takes a timer over at its next tick instead of after every other service has stopped one by one.
+        services.Configure<HostOptions>(o => o.ServicesStopConcurrently = true);
         services.AddFleetClusters(builder.Configuration);
         // The durable engine (timer fan-out, long work) and the timer runtime with the platform's own sweeps.
         services.AddFleetDurableTask(builder.Configuration);

@@ -17,19 +17,22 @@ public sealed class HostSlotClaim(FleetStorage storage, MeshTopics topics, HostI
     public async Task StartAsync(CancellationToken ct)
     {
         if (!topics.Enabled) return;
+        // Storage that does not answer must not hold the host's start: after 10 s it keeps its random slot.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
             for (var i = 0; i < HostIdentity.Slots && _lease is null; i++)
             {
                 var slot = (host.Slot + i) % HostIdentity.Slots;
                 var lease = new HostLease(storage, "singleton-leases", $"{topics.FleetName}/slot-{slot}");
-                if (!await lease.TryHoldAsync(ct)) continue;
+                if (!await lease.TryHoldAsync(bounded.Token)) continue;
                 _lease = lease;
                 host.Slot = slot;
             }
             if (_lease is null) logger.LogWarning("No free event-id slot among {Slots}; keeping random slot {Slot}", HostIdentity.Slots, host.Slot);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             logger.LogWarning("Event-id slot not claimed ({Message}); keeping random slot {Slot}", e.Message, host.Slot);
             return;

@@ -79,8 +79,9 @@ public sealed class SharedRateWindows(FleetStorage storage, MeshTopics topics, T
             }
             logger.LogWarning("Rate window {Key}: too much contention; counting on this host for now", key);
         }
-        catch (Exception e) when (e is RequestFailedException or HttpRequestException or IOException)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            // RequestFailedException, or the SDK's AggregateException once its retries are spent on a dead endpoint.
             logger.LogWarning("Rate window table unreachable ({Message}); counting on this host for now", e.Message);
         }
         bucket.FallBackToLocal(now, window, limit);
