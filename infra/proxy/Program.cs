@@ -7,6 +7,8 @@ using Yarp.ReverseProxy.LoadBalancing;
 // by passive checks at its first failed connection and by active checks of /api/health every second, and put back when
 // it answers again; when none looks healthy every host is tried rather than none.
 var builder = WebApplication.CreateBuilder(args);
+// Active health probes run every second: their log lines only matter when a probe fails.
+builder.Logging.AddFilter("Yarp.ReverseProxy.Health", LogLevel.Warning);
 var backends = (builder.Configuration["Proxy:Backends"] ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 if (backends.Length == 0)

@@ -41,6 +41,8 @@ public sealed class RunCommandTests
         process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        // The output is still being appended while a message is built: read it under the same lock.
+        string Output() { lock (output) return output.ToString(); }
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -60,7 +62,7 @@ public sealed class RunCommandTests
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
                 await Task.Delay(500);
             }
-            Assert.True(health is not null, "health never reached 200:\n" + output);
+            Assert.True(health is not null, "health never reached 200:\n" + Output());
             Assert.Equal("healthy", (string?)health!["status"]);
             Assert.Equal("connected", (string?)health["components"]!["storage"]);
             Assert.Equal("connected", (string?)health["components"]!["mqtt"]);
@@ -68,7 +70,8 @@ public sealed class RunCommandTests
 
             // Ctrl-C: the script stops the host and Azurite.
             Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
-            Assert.True(process.WaitForExit(30_000), "run command did not exit after SIGINT:\n" + output);
+            var exited = process.WaitForExit(30_000);
+            Assert.True(exited, "run command did not exit after SIGINT:\n" + Output());
             await Task.Delay(500);
             Assert.False(IsListening(hostPort), "host still listening after Ctrl-C");
             Assert.False(IsListening(azuriteBase + 2), "Azurite still listening after Ctrl-C");
