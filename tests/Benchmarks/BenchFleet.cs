@@ -5,8 +5,8 @@ using Fleet.KubeEmulator;
 
 namespace Fleet.Benchmarks;
 
-/// <summary>N Fleet host processes (Release build) on the peers' storage and broker with a task hub of their own, and the
-/// YARP proxy in front, started as infra/run.sh --hosts N does; a cluster of the emulator registered for KubeEdge.</summary>
+/// <summary>N Fleet host processes (Release build) on an Azurite of their own (so KubeEdge's first registered cluster is the
+/// emulator's) and the peers' broker, and the YARP proxy in front, started as infra/run.sh --hosts N does.</summary>
 internal sealed class BenchFleet : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
@@ -16,11 +16,18 @@ internal sealed class BenchFleet : IAsyncDisposable
     public static async Task<BenchFleet> StartAsync(string root, int n, KubeEmulatorServer cluster, CancellationToken ct)
     {
         var hub = "sh" + Guid.NewGuid().ToString("N")[..10];
+        int bp = FreePort(), qp = FreePort(), tp = FreePort();
+        const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        var storage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};BlobEndpoint=http://127.0.0.1:{bp}/devstoreaccount1;" +
+                      $"QueueEndpoint=http://127.0.0.1:{qp}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{tp}/devstoreaccount1;";
         var fleet = new BenchFleet { Hosts = [.. Enumerable.Range(0, n).Select(_ => new Uri($"http://127.0.0.1:{FreePort()}"))], Proxy = new Uri($"http://127.0.0.1:{FreePort()}") };
+        fleet.Start(Path.Combine(root, ".tools/azurite/node_modules/.bin/azurite"), root, new(), ["--inMemoryPersistence", "--silent",
+            "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--blobPort", bp.ToString(), "--queuePort", qp.ToString(), "--tablePort", tp.ToString()]);
+        await Task.Delay(3000, ct);
         foreach (var host in fleet.Hosts)
             fleet.Start(Path.Combine(root, "functions/bin/Release/net10.0/Fleet.Functions.dll"), root, new()
             {
-                ["ASPNETCORE_URLS"] = host.ToString().TrimEnd('/'), ["Durable__HubName"] = hub, ["Auth__Mode"] = "disabled",
+                ["ASPNETCORE_URLS"] = host.ToString().TrimEnd('/'), ["Durable__HubName"] = hub, ["AzureWebJobsStorage"] = storage, ["Auth__Mode"] = "disabled",
                 ["RateLimits__Enabled"] = "false", ["KubeEdge__TopicPrefix"] = hub + "/cloudcore", ["Logging__LogLevel__Default"] = "Warning",
                 ["Durable__MessageVisibilityTimeout"] = "00:00:30",
             });
@@ -45,9 +52,11 @@ internal sealed class BenchFleet : IAsyncDisposable
         return fleet;
     }
 
-    private void Start(string dll, string root, Dictionary<string, string> env)
+    private void Start(string file, string root, Dictionary<string, string> env, string[]? args = null)
     {
-        var info = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = file.EndsWith(".dll")
+            ? new ProcessStartInfo("dotnet", [file]) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true }
+            : new ProcessStartInfo(file, args ?? []) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (k, v) in env) info.Environment[k] = v;
         var p = Process.Start(info)!;
         p.OutputDataReceived += (_, _) => { };
@@ -68,6 +77,7 @@ internal sealed class BenchFleet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _processes.Reverse();
         foreach (var p in _processes)
             if (!p.HasExited) Process.Start("kill", ["-TERM", p.Id.ToString()])?.WaitForExit(5000);
         foreach (var p in _processes)

@@ -16,7 +16,7 @@ public sealed class SeveralHostsBenchmark : IBenchmark
     public string Name => "several-hosts";
     public string Description => "mixed workload through the YARP proxy with 1, 2, 3 hosts (requests/s, errors) and cross-host event latency";
 
-    private sealed record Round(int Hosts, double Rps, double P50, double P99, int Requests, int Errors, double EventP50, double EventP99, int Events);
+    private sealed record Round(int Hosts, double Rps, double P50, double P99, int Requests, int Errors, double? EventP50, double? EventP99, int Events);
 
     public async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
@@ -38,7 +38,7 @@ public sealed class SeveralHostsBenchmark : IBenchmark
         Console.WriteLine("| hosts | requests/s | p50 ms | p99 ms | errors | event p50 ms | event p99 ms |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rounds)
-            Console.WriteLine($"| {r.Hosts} | {r.Rps:F0} | {r.P50:F1} | {r.P99:F1} | {r.Errors} | {r.EventP50:F1} | {r.EventP99:F1} |");
+            Console.WriteLine($"| {r.Hosts} | {r.Rps:F0} | {r.P50:F1} | {r.P99:F1} | {r.Errors} | {r.EventP50?.ToString("F1") ?? "-"} | {r.EventP99?.ToString("F1") ?? "-"} |");
         Console.WriteLine($"{seconds} s per round, {concurrency} concurrent clients, 4 reads : 1 write; on {Environment.ProcessorCount} cores the storage emulator is the ceiling");
         await BenchResults.WriteAsync("several-hosts", new { benchmark = "several-hosts", date = DateTimeOffset.UtcNow, seconds, concurrency, rounds });
         return rounds.All(r => r.Errors == 0) ? 0 : 1;
@@ -71,7 +71,7 @@ public sealed class SeveralHostsBenchmark : IBenchmark
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var events = await EventLatencyAsync(fleet, prefix + "-ev", ct);
         return new Round(hosts, all.Length / elapsed, all[all.Length / 2], all[(int)(all.Length * 0.99)], all.Length, errors,
-            events.Length > 0 ? events[events.Length / 2] : double.NaN, events.Length > 0 ? events[(int)(events.Length * 0.99)] : double.NaN, events.Length);
+            events.Length > 0 ? events[events.Length / 2] : null, events.Length > 0 ? events[(int)(events.Length * 0.99)] : null, events.Length);
     }
 
     /// <summary>50 joins on host 1, each timed from the request to its device_joined on an SSE stream of the last host.</summary>
