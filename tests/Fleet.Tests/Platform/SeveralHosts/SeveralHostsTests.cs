@@ -189,8 +189,9 @@ public sealed class SeveralHostsTests(SeveralHostsFixture f) : IClassFixture<Sev
             foreach (var o in others)
             {
                 HttpStatusCode status;
-                do status = (await o.GetAsync("/api/hosts")).StatusCode;
-                while (status == HttpStatusCode.OK && DateTime.UtcNow - deleted < TimeSpan.FromSeconds(1));
+                // Every 50 ms: a tight loop would spend the key's 100 requests a minute before the second is over (429).
+                while ((status = (await o.GetAsync("/api/hosts")).StatusCode) == HttpStatusCode.OK && DateTime.UtcNow - deleted < TimeSpan.FromSeconds(1))
+                    await Task.Delay(50);
                 Assert.Equal(HttpStatusCode.Unauthorized, status);
             }
         }
