@@ -65,7 +65,7 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
                 {
                     throw KubeCall.Translate(e, $"documents[{d.Index}]");
                 }
-                var action = before[i] is null ? "created" : Unchanged(before[i]!, after) ? "unchanged" : "configured";
+                var action = before[i] is null ? "created" : Unchanged(before[i]!, after, d.Body) ? "unchanged" : "configured";
                 results.Add(new AppliedResource(d.Type.Kind, d.Namespace, d.Name, action));
             }
             return (IReadOnlyList<AppliedResource>)results;
@@ -73,17 +73,27 @@ public sealed class ApplyService(KubeCall kube, KubeDiscovery discovery)
     }
 
     /// <summary>
-    /// Whether the apply changed nothing. Objects with a generation (workloads) compare it with their labels and annotations,
-    /// since their controllers keep writing status (a new resourceVersion) whatever the apply did; others compare resourceVersion.
+    /// Whether the apply changed nothing. Objects with a generation (workloads) compare it, the labels and annotations the
+    /// document sets, and the set of fields Fleet's manager owns: their controllers keep writing status and their own
+    /// annotations (a new resourceVersion, a revision annotation) whatever the apply did. Others compare resourceVersion.
     /// </summary>
-    private static bool Unchanged(JsonObject before, JsonObject after)
+    private static bool Unchanged(JsonObject before, JsonObject after, JsonObject applied)
     {
         var b = before["metadata"];
         var a = after["metadata"];
-        if (b?["generation"] is { } bg && a?["generation"] is { } ag)
-            return JsonNode.DeepEquals(bg, ag) && JsonNode.DeepEquals(b["labels"], a["labels"]) && JsonNode.DeepEquals(b["annotations"], a["annotations"]);
-        return b?["resourceVersion"]?.GetValue<string>() == a?["resourceVersion"]?.GetValue<string>();
+        if (b?["generation"] is not { } bg || a?["generation"] is not { } ag)
+            return b?["resourceVersion"]?.GetValue<string>() == a?["resourceVersion"]?.GetValue<string>();
+        if (!JsonNode.DeepEquals(bg, ag)) return false;
+        foreach (var map in new[] { "labels", "annotations" })
+            if (applied["metadata"]?[map] is JsonObject wanted)
+                foreach (var (key, value) in wanted)
+                    if (!JsonNode.DeepEquals(b[map]?[key], value)) return false;
+        return JsonNode.DeepEquals(FleetFields(b), FleetFields(a));
     }
+
+    private static JsonNode? FleetFields(JsonNode metadata) =>
+        (metadata["managedFields"] as JsonArray)?.FirstOrDefault(m =>
+            m?["manager"]?.GetValue<string>() == FieldManager && m["operation"]?.GetValue<string>() == "Apply")?["fieldsV1"];
 
     private static async Task<JsonObject> SendApplyAsync(Fleet.Core.Kubernetes.FleetKubernetes k, Doc d, bool dryRun, CancellationToken ct)
     {
