@@ -4,7 +4,7 @@ using Fleet.Core.Homei;
 using Fleet.Core.Platform.Errors;
 using Fleet.Core.Platform.Json;
 using Microsoft.DurableTask;
-using Fleet.Durable.Client;
+using Fleet.Functions.Platform.Durable;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
@@ -23,25 +23,9 @@ public static class HomeiLongRunning
         var client = request.HttpContext.RequestServices.GetRequiredService<DurableTaskClient>();
         var wait = request.HttpContext.RequestServices.GetRequiredService<IOptions<HomeiOptions>>().Value.LongRunningWait;
         var id = await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
-        cts.CancelAfter(wait);
-        OrchestrationMetadata? done = null;
-        try
-        {
-            done = await client.WaitForInstanceCompletionAsync(id, true, cts.Token);
-        }
-        catch (OperationCanceledException) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-        }
+        var done = await LongRunResponse.WaitAsync(request, client, id, wait);
         if (done is null)
-        {
-            var body = JsonSerializer.SerializeToNode(runningBody, FleetJson.Options)!.AsObject();
-            foreach (var (k, v) in JsonSerializer.SerializeToNode(client.CreateHttpManagementPayload(request, id))!.AsObject())
-                body[k] = v?.DeepClone();
-            request.HttpContext.Response.Headers.Location = body["statusQueryGetUri"]!.GetValue<string>();
-            request.HttpContext.Response.Headers.RetryAfter = "2";
-            return Results.Json(body, statusCode: 202);
-        }
+            return await LongRunResponse.AcceptedAsync(request, client, id, JsonSerializer.SerializeToNode(runningBody, FleetJson.Options)!.AsObject(), withProgress: false);
         if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
             throw failure(Innermost(done.FailureDetails) ?? $"The operation ended {done.RuntimeStatus.ToString().ToLowerInvariant()}");
         return Results.Json(completedBody(done.ReadOutputAs<TOutput>()!), FleetJson.Options, statusCode: completedStatus);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fleet.Core.Platform.Json;
 using Fleet.Core.Snap;
-using Fleet.Durable.Client;
+using Fleet.Functions.Platform.Durable;
 using Fleet.Orchestrations.Snap;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -23,11 +23,7 @@ public static class SnapPushLongRun
     public static async Task<IResult> RespondAsync(HttpRequest request, DurableTaskClient client, string instanceId)
     {
         var wait = request.HttpContext.RequestServices.GetRequiredService<IOptions<SnapPushOptions>>().Value.LongRunningWait;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
-        cts.CancelAfter(wait);
-        OrchestrationMetadata? meta = null;
-        try { meta = await client.WaitForInstanceCompletionAsync(instanceId, true, cts.Token); }
-        catch (OperationCanceledException) when (!request.HttpContext.RequestAborted.IsCancellationRequested) { }
+        var meta = await LongRunResponse.WaitAsync(request, client, instanceId, wait);
 
         if (meta?.RuntimeStatus == OrchestrationRuntimeStatus.Completed && meta.ReadOutputAs<SnapPushOutput>() is { } output)
         {
@@ -39,11 +35,6 @@ public static class SnapPushLongRun
             throw SnapCodes.FromCode(null, $"The push {meta.RuntimeStatus.ToString().ToLowerInvariant()}");
 
         var body = JsonSerializer.SerializeToNode(new PushAccepted(true, "Checkpoint image push started", instanceId, "in_progress"), FleetJson.Options)!.AsObject();
-        foreach (var (k, v) in JsonSerializer.SerializeToNode(client.CreateHttpManagementPayload(request, instanceId))!.AsObject())
-            body[k] = v?.DeepClone();
-        if ((await client.GetInstanceAsync(instanceId, true))?.SerializedCustomStatus is { } status) body["progress"] = JsonNode.Parse(status);
-        request.HttpContext.Response.Headers.Location = (string?)body["statusQueryGetUri"];
-        request.HttpContext.Response.Headers.RetryAfter = "2";
-        return Results.Json(body, FleetJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return await LongRunResponse.AcceptedAsync(request, client, instanceId, body);
     }
 }
