@@ -11,30 +11,15 @@ namespace Fleet.Tests.Kubilitics;
 
 /// <summary>POST shell / kcli exec through the real kubectl, completion, status, and a shell stream session.</summary>
 [Trait("Category", "Kubernetes")]
-public sealed class KubiliticsShellTests : IAsyncLifetime
+[Collection(KubiliticsCollection.Name)]
+public sealed class KubiliticsShellTests(KubiliticsClusterFixture f)
 {
-    private TestCluster _cluster = null!;
-    private FleetApp _app = null!;
-    private HttpClient _admin = null!;
-    private HttpClient _operator = null!;
-    private HttpClient _viewer = null!;
-    private string _id = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await TestCluster.CreateAsync();
-        _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
-        _admin = await _app.LoginAsync(FleetRole.Admin);
-        _operator = await _app.LoginAsync(FleetRole.Operator);
-        _viewer = await _app.LoginAsync(FleetRole.Viewer);
-        _id = await RegisterAsync(_admin, _cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
+    private TestCluster _cluster => f.Cluster;
+    private FleetApp _app => f.App;
+    private HttpClient _admin => f.Admin;
+    private HttpClient _operator => f.Operator;
+    private HttpClient _viewer => f.Viewer;
+    private string _id => f.ClusterId;
 
     private async Task PodAsync(string ns, string name) =>
         await _cluster.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod

@@ -11,28 +11,13 @@ namespace Fleet.Tests.Kubilitics;
 
 /// <summary>Overview, workloads, kubeconfig download and events, against the test cluster.</summary>
 [Trait("Category", "Kubernetes")]
-public sealed class KubiliticsViewTests : IAsyncLifetime
+[Collection(KubiliticsCollection.Name)]
+public sealed class KubiliticsViewTests(KubiliticsClusterFixture f)
 {
-    private TestCluster _cluster = null!;
-    private FleetApp _app = null!;
-    private HttpClient _admin = null!;
-    private HttpClient _viewer = null!;
-    private string _id = null!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await TestCluster.CreateAsync();
-        _app = await FleetApp.StartAsync(new Dictionary<string, string?> { ["RateLimits__Scale"] = "100" });
-        _admin = await _app.LoginAsync(FleetRole.Admin);
-        _viewer = await _app.LoginAsync(FleetRole.Viewer);
-        _id = await RegisterAsync(_admin, _cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
+    private TestCluster _cluster => f.Cluster;
+    private HttpClient _admin => f.Admin;
+    private HttpClient _viewer => f.Viewer;
+    private string _id => f.ClusterId;
 
     [Fact]
     public async Task Events_are_newest_first_and_page_with_continue_and_total()
