@@ -43,17 +43,18 @@ public static class SnapHookFunctions
     public static void MapSnapHooks(this RouteGroupBuilder group)
     {
         var g = group.MapGroup("/snaphook").WithTags("snap");
-        g.MapPost("", Create).RequireRole(FleetRole.Operator).WithName("SnapCreateSnapHook").WithSummary("Create SnapHook")
+        // Mapped on the family group itself: an empty pattern under /snaphook would document as "/snaphook/".
+        group.MapPost("/snaphook", Create).WithTags("snap").RequireRole(FleetRole.Operator).WithName("SnapCreateSnapHook").WithSummary("Create SnapHook")
             .WithRequestExample(new
             {
                 name = "production-snaphook", cluster_name = "production-cluster", cluster_config = new { api_server_url = "https://api.cluster.com:6443" },
                 webhook_url = "https://snap.company.com/webhook", @namespace = "snap", cert_expiry_days = 365,
             })
-            .Produces<SnapHookResult>(StatusCodes.Status201Created).WithFamilyErrors(404, 409, 502, 504);
+            .Produces<SnapHookResult>(StatusCodes.Status201Created);
         g.MapPost("/{name}/start", Start).RequireRole(FleetRole.Operator).WithName("SnapStartSnapHook").WithSummary("Start SnapHook")
-            .Produces<SnapHookResult>().WithFamilyErrors(409, 502, 504);
+            .Produces<SnapHookResult>();
         g.MapPost("/{name}/stop", Stop).RequireRole(FleetRole.Operator).WithName("SnapStopSnapHook").WithSummary("Stop SnapHook")
-            .Produces<SnapHookResult>().WithFamilyErrors(409, 502, 504);
+            .Produces<SnapHookResult>();
         g.MapGet("/list", List).RequireRole(FleetRole.Viewer).WithName("SnapListSnapHooks").WithSummary("List SnapHooks").Produces<SnapHookList>();
         g.MapPost("/{name}/admit", Admit).Anonymous().WithName("SnapHookAdmit")
             .WithSummary("SnapHook admission webhook (called by the API server)")
