@@ -117,7 +117,9 @@ public sealed class MutatingWebhookDispatcher(EmulatorState state)
     private static async Task<JsonObject> PostAsync(JsonObject hook, JsonObject review, string uid, CancellationToken ct)
     {
         var url = Json.Str(hook, "clientConfig", "url") ?? throw new WebhookCallException("clientConfig.service is not reachable from the emulator; use clientConfig.url");
-        var timeout = TimeSpan.FromSeconds(Json.Long(hook, "timeoutSeconds") ?? 10);
+        var seconds = Json.Long(hook, "timeoutSeconds") ?? 10;
+        var timeout = TimeSpan.FromSeconds(seconds);
+        url += $"?timeout={seconds}s"; // as the API server tells the webhook its deadline
         using var handler = new SocketsHttpHandler { ConnectTimeout = timeout };
         if (Json.Str(hook, "clientConfig", "caBundle") is { Length: > 0 } caBase64)
         {
