@@ -3,9 +3,13 @@ using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using Fleet.Core.Platform.Storage;
+using Fleet.Core.Snap.Hooks;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fleet.Tests.Snap;
 
@@ -66,7 +70,10 @@ public sealed class SnapHookTests(SnapFixture f)
         Assert.Equal(ns, (string)hook["namespace"]!);
         Assert.Equal(url, (string)hook["webhook_url"]!);
         Assert.Equal(serving.NotAfter.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"), (string)hook["cert_expires_at"]!);
-        foreach (var text in new[] { created.ToJsonString(), listed })
+        var row = await f.App.Services.GetRequiredService<FleetStorage>().Table<TableEntity>(SnapHookService.Table).GetAsync("hook", name);
+        var stored = string.Join("\n", ((IDictionary<string, object>)row!).Values.Select(v => v?.ToString()));
+        Assert.Contains(Pem("ca.crt").Trim(), stored);
+        foreach (var text in new[] { created.ToJsonString(), listed, stored })
         {
             Assert.DoesNotContain("PRIVATE KEY", text);
             Assert.DoesNotContain(keyBody, text);
