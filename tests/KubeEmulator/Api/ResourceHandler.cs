@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Fleet.KubeEmulator.Discovery;
 using Fleet.KubeEmulator.Patching;
 using Fleet.KubeEmulator.Store;
+using Fleet.KubeEmulator.Webhooks;
 using Microsoft.AspNetCore.Http;
 
 namespace Fleet.KubeEmulator.Api;
@@ -92,6 +93,7 @@ public sealed class ResourceHandler(EmulatorState state)
         if (kind is not null && kind != rt.Kind)
             throw ApiException.BadRequest($"the API version in the data ({Json.Str(body, "apiVersion")}) does not match the expected API version ({rt.GroupVersion})");
         body["apiVersion"] = rt.GroupVersion;
+        body = await new MutatingWebhookDispatcher(state).AdmitCreateAsync(rt, ns, body, IsDryRun(http), http.RequestAborted);
         Validate(rt, body);
         var created = Store.Create(rt, ns, body, IsDryRun(http));
         await HttpJson.Write(http, 201, Output(rt, created));
@@ -101,6 +103,7 @@ public sealed class ResourceHandler(EmulatorState state)
 
     private static void Validate(ResourceType rt, JsonObject obj)
     {
+        WebhookConfigurations.DefaultAndValidate(rt, obj);
         var podSpec = (rt.Group, rt.Plural) switch
         {
             ("", "pods") => "spec",
@@ -192,6 +195,7 @@ public sealed class ResourceHandler(EmulatorState state)
         {
             Json.Meta(body)["name"] = p.Name;
             body["apiVersion"] = rt.GroupVersion;
+            body = await new MutatingWebhookDispatcher(state).AdmitCreateAsync(rt, p.Namespace, body, dryRun, http.RequestAborted);
             Validate(rt, body);
             ManagedFields.Record(body, manager, rt.GroupVersion, fields);
             await HttpJson.Write(http, 201, Output(rt, Store.Create(rt, p.Namespace, body, dryRun)));
