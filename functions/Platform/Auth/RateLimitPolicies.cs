@@ -9,7 +9,7 @@ public sealed record RateLimitRule(string Tier, int Limit, TimeSpan Window, stri
 /// <summary>
 /// Each family's limits as its seed states them. CloudCore (and the platform routes, which use
 /// CloudCore's login): 100/min per token. CloudPioneer: 1000/h per key. Kubilitics, per IP: exec and
-/// shell 10/min, GET 120/min, others 60/min. SNAP: 1000/h per user, 100/h anonymous. Homei, per
+/// shell 10/min, GET 120/min, others 60/min. SNAP: 1000/h per user, 100/h anonymous (a SnapHook's admission route, which the API server calls per pod: 600/min per address). Homei, per
 /// category per minute: health 60, services 30, containers 20, backups 10, updates 5.
 /// Health probes and /metrics are never limited.
 /// </summary>
@@ -34,6 +34,9 @@ public static class RateLimitPolicies
                     ? new("get", 120, TimeSpan.FromMinutes(1), "ip:" + ip)
                     : new("standard", 60, TimeSpan.FromMinutes(1), "ip:" + ip),
             FleetFamily.Pioneer => new("api", 1000, TimeSpan.FromHours(1), credential ?? "ip:" + ip),
+            // The API server calls a SnapHook's admission route once per pod created, anonymously: the anonymous 100/h would
+            // let pods through unpatched (failurePolicy Ignore) after the hundredth, so it has a tier of its own.
+            FleetFamily.Snap when IsAdmission(rest) => new("admission", 600, TimeSpan.FromMinutes(1), "ip:" + ip),
             FleetFamily.Snap => user is not null
                 ? new("authenticated", 1000, TimeSpan.FromHours(1), "user:" + user)
                 : new("anonymous", 100, TimeSpan.FromHours(1), "ip:" + ip),
@@ -54,6 +57,9 @@ public static class RateLimitPolicies
         };
         return new(tier, limit, TimeSpan.FromMinutes(1), "ip:" + ip);
     }
+
+    private static bool IsAdmission(string rest) =>
+        rest.StartsWith("/snaphook/", StringComparison.OrdinalIgnoreCase) && rest.EndsWith("/admit", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsHealth(string rest) =>
         rest.Equals("/health", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("/health/", StringComparison.OrdinalIgnoreCase);

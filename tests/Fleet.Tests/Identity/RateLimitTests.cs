@@ -56,11 +56,15 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Snap_counts_authenticated_users_against_1000_per_hour_and_health_is_exempt()
+    public async Task Snap_counts_authenticated_users_against_1000_per_hour_admission_calls_apart_and_health_is_exempt()
     {
         var viewer = await _app.LoginAsync(FleetRole.Viewer);
         var r = await viewer.GetAsync("/api/snap/_rl");
         Assert.Equal("1000", r.Headers.GetValues("X-RateLimit-Limit").Single());
+        // The API server's calls to a SnapHook's admission route are anonymous too, but per pod created: a tier of their own.
+        var admit = await _app.Client.PostAsync("/api/snap/snaphook/any-hook/admit", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal("600", admit.Headers.GetValues("X-RateLimit-Limit").Single());
+        Assert.Equal("100", (await _app.Client.GetAsync("/api/snap/_rl")).Headers.GetValues("X-RateLimit-Limit").Single());
         var health = await _app.Client.GetAsync("/api/kubilitics/health");
         Assert.False(health.Headers.Contains("X-RateLimit-Limit"));
     }
