@@ -26,7 +26,7 @@ public sealed record ResourceQuery(int Page, int PerPage, string Sort, bool Desc
         var pp = Int(perPage, "per_page", 10, 1, 1000);
         var s = string.IsNullOrEmpty(sort) ? "id" : sort;
         if (!SortFields.Contains(s))
-            throw new FleetException(FleetErrorKind.Validation, $"sort must be one of {string.Join(", ", SortFields)}", "sort",
+            throw new FleetException(FleetErrorKind.Validation, $"Unknown sort field '{s}': sort must be one of {string.Join(", ", SortFields)}", "sort",
                 details: new Dictionary<string, object?> { ["token"] = s });
         var desc = order switch
         {

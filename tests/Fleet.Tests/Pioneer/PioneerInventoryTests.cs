@@ -275,7 +275,10 @@ public sealed class PioneerInventoryValidationTests : IAsyncLifetime
     [Theory]
     [InlineData("filter=colour:red", "filter", "colour:red")]
     [InlineData("filter=type:pod%20tag.", "filter", "tag.")]
-    [InlineData("sort=price", "sort", null)]
+    [InlineData("sort=price", "sort", "price")]
+    [InlineData("filter=type:pod%20name:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "filter",
+        "name:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")] // a value over 256 characters
+    [InlineData("filter=status:running%20tag.team%3Dbackend%20owner:me", "filter", "owner:me")]
     [InlineData("order=up", "order", null)]
     [InlineData("per_page=0", "per_page", null)]
     [InlineData("page=x", "page", null)]
