@@ -15,6 +15,8 @@ public static class PioneerModule
         services.AddSingleton<HomeiResourceSource>();
         services.AddSingleton<KubeEdgeResourceSource>();
         services.AddSingleton<KubernetesResourceSource>();
+        services.AddSingleton<InventoryProjection>();
+        services.AddSingleton<InventoryPages>();
         services.AddSingleton<ResourceInventory>();
         services.AddSingleton<MetricSeries>();
         services.AddSingleton<PioneerSampler>();
@@ -24,6 +26,8 @@ public static class PioneerModule
         services.AddSingleton<EventStreams>();
         services.AddFleetTable(EventStreams.Table);
         services.AddFleetTable(MetricSeries.Table);
+        services.AddFleetTable(MetricSeries.HourlyTable);
+        foreach (var table in InventoryProjection.Tables) services.AddFleetTable(table);
         services.AddTimerFunction<PioneerSampleTimer>();
         services.AddSingleton<MetricRetention>();
         services.AddTimerFunction<PioneerRetentionTimer>();

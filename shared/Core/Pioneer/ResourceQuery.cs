@@ -3,17 +3,22 @@ using Fleet.Core.Platform.Errors;
 
 namespace Fleet.Core.Pioneer;
 
+/// <summary>One term of the filter: <c>type:</c>, <c>status:</c>, <c>source:</c>, <c>name:</c> (a substring) or a tag (equal to a value, or present).</summary>
+public sealed record FilterTerm(string Token, string Kind, string Value, string? TagKey = null);
+
 /// <summary>
 /// <c>GET /resources</c>' query: <c>page</c> (from 1), <c>per_page</c> (1..1000, default 10), <c>sort</c>
 /// (id, name, type, status, cpu_usage, memory_usage, disk_usage, cost; default id), <c>order</c> (asc/desc) and
 /// <c>filter</c>: space-separated terms that must all hold, each one of
 /// <c>type:VALUE</c>, <c>status:VALUE</c>, <c>name:VALUE</c> (a substring), <c>source:homei|kubeedge|kube</c>,
 /// <c>tag.KEY=VALUE</c> (a tag equal to the value) or <c>tag.KEY</c> (the tag present). Values compare case-insensitively
-/// except tags. Any other term is a 400 naming it.
+/// except tags. Any other term is a 400 naming it. Every term but <c>name:</c> becomes a Table storage property filter
+/// (<see cref="TableFilter"/>); <c>name:</c> is matched on the rows those leave, as they are read.
 /// </summary>
-public sealed record ResourceQuery(int Page, int PerPage, string Sort, bool Descending, IReadOnlyList<Func<PioneerResource, bool>> Terms)
+public sealed record ResourceQuery(int Page, int PerPage, string Sort, bool Descending, IReadOnlyList<FilterTerm> Terms)
 {
-    public static readonly string[] SortFields = ["id", "name", "type", "status", "cpu_usage", "memory_usage", "disk_usage", "cost"];
+    public static readonly string[] SortFields = InventoryIndex.Fields;
+    public const int MaxValueLength = 256;
 
     public static ResourceQuery Parse(string? page, string? perPage, string? sort, string? order, string? filter)
     {
@@ -21,7 +26,8 @@ public sealed record ResourceQuery(int Page, int PerPage, string Sort, bool Desc
         var pp = Int(perPage, "per_page", 10, 1, 1000);
         var s = string.IsNullOrEmpty(sort) ? "id" : sort;
         if (!SortFields.Contains(s))
-            throw FleetException.Validation("sort", $"sort must be one of {string.Join(", ", SortFields)}");
+            throw new FleetException(FleetErrorKind.Validation, $"Unknown sort field '{s}': sort must be one of {string.Join(", ", SortFields)}", "sort",
+                details: new Dictionary<string, object?> { ["token"] = s });
         var desc = order switch
         {
             null or "" or "asc" => false,
@@ -32,59 +38,59 @@ public sealed record ResourceQuery(int Page, int PerPage, string Sort, bool Desc
         return new ResourceQuery(p, pp, s, desc, terms);
     }
 
-    public ResourcePage Apply(IEnumerable<PioneerResource> all)
+    /// <summary>The terms as an OData filter over the projection's properties ("" when none applies).</summary>
+    public string TableFilter => string.Join(" and ", Terms.Select(t => t.Kind switch
     {
-        var matching = all.Where(r => Terms.All(t => t(r))).ToList();
-        IEnumerable<PioneerResource> sorted = Sort switch
-        {
-            "name" => Order(matching, r => r.Name),
-            "type" => Order(matching, r => r.Type),
-            "status" => Order(matching, r => r.Status),
-            "cpu_usage" => Order(matching, r => r.Metrics.CpuUsage ?? double.MinValue),
-            "memory_usage" => Order(matching, r => r.Metrics.MemoryUsage ?? double.MinValue),
-            "disk_usage" => Order(matching, r => r.Metrics.DiskUsage ?? double.MinValue),
-            "cost" => Order(matching, r => r.Cost.Hourly),
-            _ => Order(matching, r => r.Id),
-        };
-        var items = sorted.Skip((int)Math.Min(int.MaxValue, (long)(Page - 1) * PerPage)).Take(PerPage).ToList();
-        return new ResourcePage(items, matching.Count, Page, PerPage);
-    }
+        "type" => $"TypeKey eq '{Q(t.Value.ToLowerInvariant())}'",
+        "status" => $"StatusKey eq '{Q(t.Value.ToLowerInvariant())}'",
+        "source" => $"Source eq '{Q(t.Value.ToLowerInvariant())}'",
+        "tag" => $"{InventoryIndex.TagProperty(t.TagKey!)} eq '{Q(t.Value)}'",
+        "tag_present" => $"{InventoryIndex.TagProperty(t.TagKey!)} ge ''",
+        _ => null,
+    }).Where(f => f is not null));
 
-    private IOrderedEnumerable<PioneerResource> Order<TKey>(List<PioneerResource> items, Func<PioneerResource, TKey> key)
-    {
-        var ordered = Descending ? items.OrderByDescending(key) : items.OrderBy(key);
-        return ordered.ThenBy(r => r.Id, StringComparer.Ordinal); // a stable order across pages
-    }
+    /// <summary>The <c>name:</c> substrings, matched as rows are read.</summary>
+    public IReadOnlyList<string> NameTerms => Terms.Where(t => t.Kind == "name").Select(t => t.Value).ToList();
 
-    private static Func<PioneerResource, bool> Term(string token)
+    public bool MatchesName(string name) => NameTerms.All(n => name.Contains(n, StringComparison.OrdinalIgnoreCase));
+
+    private static string Q(string value) => value.Replace("'", "''");
+
+    private static FilterTerm Term(string token)
     {
         if (token.StartsWith("tag.", StringComparison.Ordinal))
         {
             var rest = token[4..];
             var eq = rest.IndexOf('=');
             var key = eq < 0 ? rest : rest[..eq];
-            if (key.Length == 0 || (eq >= 0 && eq == rest.Length - 1)) throw Bad(token);
-            if (eq < 0) return r => r.Tags.ContainsKey(key);
-            var value = rest[(eq + 1)..];
-            return r => r.Tags.TryGetValue(key, out var v) && v == value;
+            if (key.Length == 0 || (eq >= 0 && eq == rest.Length - 1) || !Clean(rest)) throw Bad(token);
+            return eq < 0 ? new FilterTerm(token, "tag_present", "", key) : new FilterTerm(token, "tag", rest[(eq + 1)..], key);
         }
         var colon = token.IndexOf(':');
         if (colon <= 0 || colon == token.Length - 1) throw Bad(token);
         var field = token[..colon];
         var val = token[(colon + 1)..];
-        return field switch
+        if (field is not ("type" or "status" or "name" or "source") || !Clean(val)) throw Bad(token);
+        return new FilterTerm(token, field, val);
+    }
+
+    /// <summary>What a Table storage filter can carry: at most 256 characters, no control character, no lone surrogate.</summary>
+    private static bool Clean(string value)
+    {
+        if (value.Length > MaxValueLength) return false;
+        for (var i = 0; i < value.Length; i++)
         {
-            "type" => r => string.Equals(r.Type, val, StringComparison.OrdinalIgnoreCase),
-            "status" => r => string.Equals(r.Status, val, StringComparison.OrdinalIgnoreCase),
-            "name" => r => r.Name.Contains(val, StringComparison.OrdinalIgnoreCase),
-            "source" => r => r.Id.StartsWith(val + ":", StringComparison.OrdinalIgnoreCase),
-            _ => throw Bad(token),
-        };
+            var c = value[i];
+            if (char.IsControl(c)) return false;
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return false;
+        }
+        return true;
     }
 
     private static FleetException Bad(string token) =>
         new(FleetErrorKind.Validation,
-            $"Invalid filter term '{token}': use type:VALUE, status:VALUE, name:VALUE, source:VALUE, tag.KEY=VALUE or tag.KEY",
+            $"Invalid filter term '{token}': use type:VALUE, status:VALUE, name:VALUE, source:VALUE, tag.KEY=VALUE or tag.KEY (values up to {MaxValueLength} characters)",
             "filter", details: new Dictionary<string, object?> { ["token"] = token });
 
     private static int Int(string? value, string field, int fallback, int min, int max)

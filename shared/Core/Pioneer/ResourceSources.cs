@@ -63,22 +63,29 @@ public sealed class KubeEdgeResourceSource(FleetStorage storage)
     }
 }
 
+/// <summary>What one read of every registered cluster found: the resources, the clusters read completely, every registered cluster.</summary>
+public sealed record ClusterReads(IReadOnlyList<ResourceFacts> Facts, IReadOnlyList<string> Read, IReadOnlyList<string> Registered);
+
 /// <summary>Nodes, deployments and pods of every registered cluster, with usage from metrics.k8s.io where the cluster serves it.</summary>
 public sealed class KubernetesResourceSource(ClusterRegistry registry, ILogger<KubernetesResourceSource> log)
 {
-    public async Task<IReadOnlyList<ResourceFacts>> ReadAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ResourceFacts>> ReadAsync(CancellationToken ct) => (await ReadClustersAsync(ct)).Facts;
+
+    /// <summary>Every registered cluster's resources, which clusters were read completely, and which are registered.</summary>
+    public async Task<ClusterReads> ReadClustersAsync(CancellationToken ct)
     {
         var clusters = await registry.ListAsync(ct);
         var per = await Task.WhenAll(clusters.Select(async c =>
         {
-            try { return await registry.ExecuteAsync(c.Id, (k, t) => ReadClusterAsync(c, k, t), ct); }
+            try { return (c.Id, Facts: await registry.ExecuteAsync(c.Id, (k, t) => ReadClusterAsync(c, k, t), ct)); }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 log.LogWarning("Cluster {Cluster} left out of the inventory: {Message}", c.Name, e.Message);
-                return new List<ResourceFacts>();
+                return (c.Id, Facts: (List<ResourceFacts>?)null);
             }
         }));
-        return per.SelectMany(x => x).ToList();
+        return new ClusterReads(per.SelectMany(x => x.Facts ?? []).ToList(),
+            per.Where(x => x.Facts is not null).Select(x => x.Id).ToList(), clusters.Select(c => c.Id).ToList());
     }
 
     private async Task<List<ResourceFacts>> ReadClusterAsync(Cluster cluster, IKubernetes k, CancellationToken ct)
