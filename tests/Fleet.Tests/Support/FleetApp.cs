@@ -42,6 +42,9 @@ public sealed class FleetApp : IAsyncDisposable
             // Each host its own task hub: parallel test hosts must not take over each other's orchestrations.
             ["Durable:HubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
             ["Logging:LogLevel:Default"] = "Warning",
+            // Timers are per task hub, so every test host would sample every source each minute (Docker stats of the shared
+            // engine, every registered cluster): CloudPioneer's tests drive their ticks themselves, others need none.
+            ["Timers:PioneerSample:Disabled"] = "true",
         };
         if (settings is not null)
             foreach (var (k, v) in settings) values[k.Replace("__", ":")] = v;
