@@ -16,6 +16,7 @@ public static class SnapModule
         services.AddFleetTable(SnapCheckpointService.Table);
         services.AddSnapClusterEnablement();
         services.AddSnapRegistry(configuration);
+        services.AddSnapOperator(configuration);
         return services;
     }
 
@@ -26,6 +27,7 @@ public static class SnapModule
         group.MapSnapCheckpoints();
         group.MapSnapClusterEnablement();
         group.MapSnapRegistry();
+        group.MapSnapOperator();
         return group;
     }
 }
