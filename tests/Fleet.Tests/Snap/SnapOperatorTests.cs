@@ -23,6 +23,7 @@ public sealed class SnapOperatorFixture : IAsyncLifetime
     public string RegistryConfig { get; } = "snapop-reg-" + Guid.NewGuid().ToString("N")[..8];
     public string Registry { get; } = Peers.Require("FLEET_TEST_REGISTRY");
     public HttpClient Distribution { get; private set; } = null!;
+    private FleetApp? _setup;
 
     public static Dictionary<string, string?> Settings(string hub) => new()
     {
@@ -39,8 +40,8 @@ public sealed class SnapOperatorFixture : IAsyncLifetime
         Distribution = new HttpClient { BaseAddress = new Uri($"http://{Registry}/"), Timeout = TimeSpan.FromSeconds(20) };
         Distribution.DefaultRequestHeaders.Authorization =
             new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        await using var app = await FleetApp.StartAsync(Settings("TestSnapOpSetup" + Guid.NewGuid().ToString("N")[..8]));
-        var admin = await app.LoginAsync(FleetRole.Admin);
+        _setup = await FleetApp.StartAsync(Settings("TestSnapOpSetup" + Guid.NewGuid().ToString("N")[..8]));
+        var admin = await _setup.LoginAsync(FleetRole.Admin);
         var r = await admin.PostAsJsonAsync("/api/snap/config/registry/create",
             new { name = RegistryConfig, url = $"http://{Registry}", username = user, password, verify_ssl = false });
         Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
@@ -123,6 +124,14 @@ public sealed class SnapOperatorFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The tables are shared with every other test: the cluster and the registry config go again.
+        if (_setup is not null)
+        {
+            var admin = await _setup.LoginAsync(FleetRole.Admin);
+            using (await admin.DeleteAsync($"/api/snap/config/clusters/delete?name={ClusterName}")) { }
+            using (await admin.DeleteAsync($"/api/snap/config/registry/delete?name={RegistryConfig}")) { }
+            await _setup.DisposeAsync();
+        }
         Distribution.Dispose();
         await Cluster.DisposeAsync();
     }
