@@ -1,3 +1,4 @@
+using Fleet.Core.Kubernetes;
 using Fleet.Core.Platform.Storage;
 using Fleet.Core.Snap.Operator;
 using Fleet.Orchestrations.Snap;
@@ -19,6 +20,7 @@ public static class SnapOperatorModule
         services.AddSingleton<SnapWatcherHost>();
         services.AddHostedService(sp => sp.GetRequiredService<SnapWatcherHost>());
         services.AddSingleton<SnapOperatorService>();
+        services.AddSingleton<IClusterRemovedListener, SnapWatcherClusterCleanup>();
         services.AddDurableTaskWorker(b => b.AddTasks(r => r
             .AddOrchestrator<SnapWatcherPodOrchestrator>().AddActivity<SnapWatcherDeletePodActivity>().AddActivity<SnapWatcherRecordActivity>()));
         return services;

@@ -21,6 +21,15 @@ public sealed class SnapWatcherStore(FleetStorage storage)
         return list.OrderBy(e => e.StartedAt).ThenBy(e => e.ClusterName, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The watchers of a cluster in every fleet.</summary>
+    public async Task<IReadOnlyList<SnapWatcherEntity>> ByClusterAsync(string clusterId, CancellationToken ct)
+    {
+        await storage.EnsureTableAsync(Table, ct);
+        var list = new List<SnapWatcherEntity>();
+        await foreach (var e in Rows.QueryAllAsync($"RowKey eq '{clusterId.Replace("'", "''")}'", ct)) list.Add(e);
+        return list;
+    }
+
     public async Task<SnapWatcherEntity?> GetAsync(string fleet, string clusterId, CancellationToken ct)
     {
         await storage.EnsureTableAsync(Table, ct);
