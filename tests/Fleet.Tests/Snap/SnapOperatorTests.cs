@@ -262,6 +262,7 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
             (new { cluster_name = f.ClusterName, scope = "everywhere" }, "scope"),
             (new { cluster_name = f.ClusterName, scope = "namespace" }, "namespace"),
             (new { cluster_name = f.ClusterName, scope = "namespace", @namespace = "Not_A_Name" }, "namespace"),
+            (new { cluster_name = f.ClusterName, cluster_config = new { api_server_url = "https://elsewhere.invalid:6443" } }, "cluster_config.api_server_url"),
         };
         foreach (var (input, field) in cases)
         {
@@ -271,6 +272,29 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
             Assert.Equal("VALIDATION_ERROR", (string)body["code"]!);
             Assert.Contains($"field: {field}", (string)body["details"]!);
         }
+        // A cluster that names no registry, and several registry configs: none can be chosen.
+        var admin = await app.LoginAsync(FleetRole.Admin);
+        var bare = "snapop-bare-" + Guid.NewGuid().ToString("N")[..8];
+        var extra = "snapop-extra-" + Guid.NewGuid().ToString("N")[..8];
+        using (var r = await admin.PostAsJsonAsync("/api/snap/config/clusters/create",
+                   new { name = bare, kubeconfig_content = Convert.ToBase64String(Encoding.UTF8.GetBytes(f.Cluster.KubeconfigYaml(bare))) }))
+            Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        using (var r = await admin.PostAsJsonAsync("/api/snap/config/registry/create",
+                   new { name = extra, url = $"http://{f.Registry}", username = "u", password = "p", verify_ssl = false }))
+            Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        try
+        {
+            var (status, body) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/start", new { cluster_name = bare });
+            Assert.True(status == 400, body?.ToJsonString());
+            Assert.Equal("VALIDATION_ERROR", (string)body!["code"]!);
+            Assert.Contains("field: registry_config", (string)body["details"]!);
+        }
+        finally
+        {
+            using (await admin.DeleteAsync($"/api/snap/config/clusters/delete?name={bare}")) { }
+            using (await admin.DeleteAsync($"/api/snap/config/registry/delete?name={extra}")) { }
+        }
+
         var (unknown, missing) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/start", new { cluster_name = "no-such-cluster-x" });
         Assert.Equal(404, unknown);
         Assert.Equal("CLUSTER_NOT_FOUND", (string)missing!["code"]!);
