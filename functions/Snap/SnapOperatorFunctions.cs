@@ -11,16 +11,16 @@ namespace Fleet.Functions.Snap;
 public static class SnapOperatorFunctions
 {
     /// <summary>The seed's <c>cluster_config</c>: the cluster is the registered one; a server URL given must be its own.</summary>
-    public sealed record ClusterConfig(string? ApiServerUrl = null, string? AuthType = null);
+    public sealed record OperatorClusterConfig(string? ApiServerUrl = null, string? AuthType = null);
 
     /// <summary><c>registry_config</c> (Fleet's addition) names where the images go; by default the cluster's <c>registry_name</c>,
     /// else the only registry config.</summary>
-    public sealed record StartRequest([property: Name] string? ClusterName = null, ClusterConfig? ClusterConfig = null, string? Scope = null,
+    public sealed record OperatorStartRequest([property: Name] string? ClusterName = null, OperatorClusterConfig? ClusterConfig = null, string? Scope = null,
         string? Namespace = null, bool? AutoDeletePod = null, [property: Name] string? RegistryConfig = null);
 
-    public sealed record StopRequest([property: Name] string? ClusterName = null);
+    public sealed record OperatorStopRequest([property: Name] string? ClusterName = null);
 
-    public sealed record WatcherResult(bool Success, string Message, SnapWatcherView Watcher);
+    public sealed record OperatorWatcherResult(bool Success, string Message, SnapWatcherView Watcher);
 
     public static void MapSnapOperator(this RouteGroupBuilder group)
     {
@@ -32,26 +32,26 @@ public static class SnapOperatorFunctions
                 cluster_name = "production-cluster", cluster_config = new { api_server_url = "https://api.cluster.com:6443", auth_type = "kubeconfig" },
                 scope = "cluster", @namespace = "snap", auto_delete_pod = true,
             })
-            .Produces<WatcherResult>();
+            .Produces<OperatorWatcherResult>();
         group.MapPost("/operator/stop", Stop).RequireRole(FleetRole.Operator).WithName("SnapOperatorStop").WithSummary("Stop SnapWatcher")
             .WithDescription("Stops the cluster's SnapWatcher (404 when none runs); pods already taken up finish their checkpoint and push.")
             .WithRequestExample(new { cluster_name = "production-cluster" })
-            .Produces<WatcherResult>();
+            .Produces<OperatorWatcherResult>();
         group.MapGet("/operator/status", Status).RequireRole(FleetRole.Viewer).WithName("SnapOperatorStatus").WithSummary("Get operator status")
             .Produces<SnapOperatorStatus>();
     }
 
-    private static async Task<IResult> Start(StartRequest body, HttpContext http, SnapOperatorService operators, CancellationToken ct)
+    private static async Task<IResult> Start(OperatorStartRequest body, HttpContext http, SnapOperatorService operators, CancellationToken ct)
     {
         var watcher = await operators.StartAsync(new SnapWatcherStart(body.ClusterName, body.Scope, body.Namespace, body.AutoDeletePod,
             body.RegistryConfig, body.ClusterConfig?.ApiServerUrl, http.User.Identity?.Name), ct);
-        return Results.Json(new WatcherResult(true, $"SnapWatcher started on cluster '{watcher.ClusterName}'", watcher));
+        return Results.Json(new OperatorWatcherResult(true, $"SnapWatcher started on cluster '{watcher.ClusterName}'", watcher));
     }
 
-    private static async Task<IResult> Stop(StopRequest body, SnapOperatorService operators, CancellationToken ct)
+    private static async Task<IResult> Stop(OperatorStopRequest body, SnapOperatorService operators, CancellationToken ct)
     {
         var watcher = await operators.StopAsync(body.ClusterName, ct);
-        return Results.Json(new WatcherResult(true, $"SnapWatcher stopped on cluster '{watcher.ClusterName}'", watcher));
+        return Results.Json(new OperatorWatcherResult(true, $"SnapWatcher stopped on cluster '{watcher.ClusterName}'", watcher));
     }
 
     private static async Task<IResult> Status(SnapOperatorService operators, CancellationToken ct) =>

@@ -177,6 +177,8 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
         await SnapOperatorFixture.EventuallyAsync(async () => await f.PodAsync(ns, "counter") is null, 120, "the annotated pod's deletion");
         await f.AssertPushedAsync(app.Services, ns, "counter");
 
+        // The counts are written when the pod's orchestration ends, one step after the deletion.
+        await SnapOperatorFixture.EventuallyAsync(async () => (int?)(await f.WatcherAsync(viewer))?["in_progress"] == 0, 30, "the pod's outcome");
         var watcher = await f.WatcherAsync(viewer);
         Assert.NotNull(watcher);
         Assert.Equal("active", (string)watcher["status"]!);
