@@ -15,8 +15,8 @@ public static class SnapModule
         services.AddSingleton<SnapInsightsService>();
         services.AddFleetTable(SnapCheckpointService.Table);
         services.AddSnapClusterEnablement();
-        services.AddSnapRegistry(configuration);
         services.AddSnapOperator(configuration);
+        services.AddSnapRegistry(configuration);
         return services;
     }
 
@@ -26,8 +26,8 @@ public static class SnapModule
         group.MapSnapUsers();
         group.MapSnapCheckpoints();
         group.MapSnapClusterEnablement();
-        group.MapSnapRegistry();
         group.MapSnapOperator();
+        group.MapSnapRegistry();
         return group;
     }
 }
