@@ -15,6 +15,7 @@ public static class SnapModule
         services.AddSingleton<SnapInsightsService>();
         services.AddFleetTable(SnapCheckpointService.Table);
         services.AddSnapClusterEnablement();
+        services.AddSnapOperator(configuration);
         services.AddSnapRegistry(configuration);
         services.AddSnapHooks();
         return services;
@@ -26,6 +27,7 @@ public static class SnapModule
         group.MapSnapUsers();
         group.MapSnapCheckpoints();
         group.MapSnapClusterEnablement();
+        group.MapSnapOperator();
         group.MapSnapRegistry();
         group.MapSnapHooks();
         return group;
