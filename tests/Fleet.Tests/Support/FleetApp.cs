@@ -42,8 +42,8 @@ public sealed class FleetApp : IAsyncDisposable
             // Each host its own task hub: parallel test hosts must not take over each other's orchestrations.
             ["Durable:HubName"] = "Test" + Guid.NewGuid().ToString("N")[..16],
             ["Logging:LogLevel:Default"] = "Warning",
-            // Timers are per task hub, so every test host would sample every source each minute (Docker stats of the shared
-            // engine, every registered cluster): CloudPioneer's tests drive their ticks themselves, others need none.
+            // The sampler reads every source each minute (Docker stats of the shared engine, every registered cluster) on
+            // whichever test host holds its lease: CloudPioneer's tests drive their ticks themselves, others need none.
             ["Timers:PioneerSample:Disabled"] = "true",
         };
         if (settings is not null)

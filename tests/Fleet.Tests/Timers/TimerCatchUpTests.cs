@@ -24,7 +24,7 @@ public sealed class TimerCatchUpTests
         await SeedStatusAsync(timer, last: lastRun, next: lastRun.AddMinutes(1));
 
         var runs = new ConcurrentBag<TimerRun>();
-        await using var app = await FleetApp.StartAsync(settings: TimerTests.FleetSettings(timer), configure: b =>
+        await using var app = await FleetApp.StartAsync(configure: b =>
             b.Services.AddTimerFunction(_ => new RecordingTimer(timer, schedule, "a", runs)));
         await TimerTests.Eventually(() => !runs.IsEmpty, TimeSpan.FromSeconds(20), "the catch-up run");
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -47,7 +47,7 @@ public sealed class TimerCatchUpTests
         await SeedStatusAsync(timer, last: lastTick, next: lastTick.AddMinutes(1));
 
         var runs = new ConcurrentBag<TimerRun>();
-        await using var app = await FleetApp.StartAsync(settings: TimerTests.FleetSettings(timer), configure: b =>
+        await using var app = await FleetApp.StartAsync(configure: b =>
             b.Services.AddTimerFunction(_ => new RecordingTimer(timer, $"{lastTick.Second} * * * * *", "a", runs)));
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.Empty(runs);
@@ -77,7 +77,7 @@ public sealed class TimerCatchUpTests
         await storage.EnsureTableAsync(TimerStatusEntity.Table);
         await storage.Tables.GetTableClient(TimerStatusEntity.Table).UpsertEntityAsync(new TimerStatusEntity
         {
-            PartitionKey = timer, RowKey = TimerTests.FleetOf(timer), Last = last, Next = next, LastUpdated = last, LastStarted = last, LastDurationMs = 5, Runs = 1, LastSucceeded = true,
+            PartitionKey = timer, Last = last, Next = next, LastUpdated = last, LastStarted = last, LastDurationMs = 5, Runs = 1, LastSucceeded = true,
         }, TableUpdateMode.Replace);
     }
 }

@@ -13,8 +13,8 @@ public sealed class TimerClaimTests
         var timer = TimerTests.UniqueName("claim");
         var now = DateTimeOffset.UtcNow;
         var tick = now.AddSeconds(-1);
-        var hostA = new TimerStatusStore(new FleetStorage(Peers.Storage), "claimtests");
-        var hostB = new TimerStatusStore(new FleetStorage(Peers.Storage), "claimtests");
+        var hostA = new TimerStatusStore(new FleetStorage(Peers.Storage));
+        var hostB = new TimerStatusStore(new FleetStorage(Peers.Storage));
         await hostA.GetOrCreateAsync(timer, tick, now, default);
 
         var rowA = (await hostA.GetAsync(timer))!;
@@ -35,7 +35,7 @@ public sealed class TimerClaimTests
     public async Task Recording_a_run_keeps_the_claimed_tick_and_counts_failures()
     {
         var timer = TimerTests.UniqueName("record");
-        var store = new TimerStatusStore(new FleetStorage(Peers.Storage), "claimtests");
+        var store = new TimerStatusStore(new FleetStorage(Peers.Storage));
         var now = DateTimeOffset.UtcNow;
         var row = await store.GetOrCreateAsync(timer, now, now, default);
         Assert.True(await store.TryClaimAsync(row, now, now.AddMinutes(1), now, default));

@@ -7,10 +7,8 @@ namespace Fleet.Tests.Timers;
 [Collection(TimingCollection.Name)]
 public sealed class TimerSingletonTests
 {
-    // The hosts of one test are one fleet (one task hub): timers are singletons per fleet.
     private static Task<FleetApp> StartHostAsync(string host, string timer, ConcurrentBag<TimerRun> runs) =>
-        FleetApp.StartAsync(settings: TimerTests.FleetSettings(timer),
-            configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", host, runs)));
+        FleetApp.StartAsync(configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", host, runs)));
 
     private static void AssertEveryTickOnce(IReadOnlyCollection<TimerRun> runs, int atLeast)
     {
@@ -35,24 +33,6 @@ public sealed class TimerSingletonTests
         }
         // 20 s of a 2 s schedule, less start-up: at least 8 ticks.
         AssertEveryTickOnce(runs.ToList(), atLeast: 8);
-    }
-
-    [Fact]
-    public async Task Two_fleets_on_one_account_each_run_every_tick_of_a_timer_of_the_same_name()
-    {
-        var timer = TimerTests.UniqueName("fleets");
-        var runsA = new ConcurrentBag<TimerRun>();
-        var runsB = new ConcurrentBag<TimerRun>();
-        // Same storage account and timer name, two task hubs: neither fleet's lease or status row stops the other.
-        await using (var a = await FleetApp.StartAsync(settings: TimerTests.FleetSettings(timer + "a"),
-            configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", "a", runsA))))
-        await using (var b = await FleetApp.StartAsync(settings: TimerTests.FleetSettings(timer + "b"),
-            configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", "b", runsB))))
-        {
-            await TimerTests.Eventually(() => runsA.Count >= 4 && runsB.Count >= 4, TimeSpan.FromSeconds(30), "four ticks in each fleet");
-        }
-        AssertEveryTickOnce(runsA.ToList(), atLeast: 4);
-        AssertEveryTickOnce(runsB.ToList(), atLeast: 4);
     }
 
     [Fact]
@@ -90,7 +70,7 @@ public sealed class TimerSingletonTests
         Assert.True(row.Runs >= 1);
         // Stored under the platform's snake_case column names.
         var raw = (await new Fleet.Core.Platform.Storage.FleetStorage(Peers.Storage).Tables.GetTableClient(TimerStatusEntity.Table)
-            .GetEntityAsync<Azure.Data.Tables.TableEntity>(timer, TimerTests.FleetOf(timer))).Value;
+            .GetEntityAsync<Azure.Data.Tables.TableEntity>(timer, TimerStatusEntity.StatusRow)).Value;
         Assert.All(new[] { "last", "next", "last_updated", "last_duration_ms", "runs", "failures" }, k => Assert.True(raw.ContainsKey(k), k));
         // The earlier tick is what the later run was told as ScheduleStatus.Last.
         Assert.Equal(last.ScheduledTime.AddSeconds(-2), last.StatusLast);

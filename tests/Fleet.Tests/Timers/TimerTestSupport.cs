@@ -41,12 +41,6 @@ public static class TimerTests
     /// <summary>A timer name no other test (or earlier run) uses.</summary>
     public static string UniqueName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..10];
 
-    /// <summary>The task hub of the hosts of one timer test: timers are singletons per fleet, and a fleet is its task hub.</summary>
-    public static string FleetOf(string timer) => "T" + new string(timer.Where(char.IsLetterOrDigit).ToArray());
-
-    /// <summary>Settings that put a test host in <see cref="FleetOf"/> the timer.</summary>
-    public static Dictionary<string, string?> FleetSettings(string timer) => new() { ["Durable:HubName"] = FleetOf(timer) };
-
     public static async Task Eventually(Func<bool> condition, TimeSpan timeout, string what)
     {
         var until = DateTime.UtcNow + timeout;

@@ -21,7 +21,7 @@ internal sealed class TimerRunner(TimerDefinition timer, FleetStorage storage, T
     /// <summary>Longest single sleep: Task.Delay cannot wait a yearly schedule out, and waking hourly costs one read.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromHours(1);
 
-    private readonly HostLease _lease = new(storage, "timer-leases", $"{store.Fleet}/{timer.Name}");
+    private readonly HostLease _lease = new(storage, "timer-leases", timer.Name);
 
     /// <summary>The tick this host last slept until; a due tick it did not wait for was missed (downtime or an overrun).</summary>
     private DateTimeOffset? _awaited;

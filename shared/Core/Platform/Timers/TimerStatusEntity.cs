@@ -5,16 +5,17 @@ using Azure.Data.Tables;
 namespace Fleet.Core.Platform.Timers;
 
 /// <summary>
-/// One row of <c>platformTimers</c> per timer (PartitionKey = timer name) and fleet (RowKey = its task hub). <see cref="Last"/> is the
+/// One row of <c>platformTimers</c> per timer (PartitionKey = timer name). <see cref="Last"/> is the
 /// last claimed tick: a host runs a tick only after moving Last forward to it with If-Match, so two
 /// hosts never both run one tick.
 /// </summary>
 public sealed class TimerStatusEntity : ITableEntity
 {
     public const string Table = "platformTimers";
+    public const string StatusRow = "status";
 
     public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
+    public string RowKey { get; set; } = StatusRow;
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
 

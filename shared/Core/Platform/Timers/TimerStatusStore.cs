@@ -1,29 +1,18 @@
 using Azure;
 using Azure.Data.Tables;
 using Fleet.Core.Platform.Storage;
-using Fleet.Durable;
-using Microsoft.Extensions.Options;
 
 namespace Fleet.Core.Platform.Timers;
 
-/// <summary>
-/// The <c>platformTimers</c> table: schedule status and run results, every write conditional on the ETag read. One row per
-/// timer and fleet (RowKey = the fleet's task hub), so fleets sharing a storage account keep their schedules apart.
-/// </summary>
-public sealed class TimerStatusStore(FleetStorage storage, string fleet)
+/// <summary>The <c>platformTimers</c> table: schedule status and run results, every write conditional on the ETag read.</summary>
+public sealed class TimerStatusStore(FleetStorage storage)
 {
-    /// <summary>The store of the fleet this host belongs to (its task hub).</summary>
-    public TimerStatusStore(FleetStorage storage, IOptions<DurableTaskOptions> durable) : this(storage, durable.Value.HubName) { }
-
-    /// <summary>The fleet whose rows this store reads and writes.</summary>
-    public string Fleet => fleet;
-
     private TableClient Client => storage.Tables.GetTableClient(TimerStatusEntity.Table);
 
     public async Task<TimerStatusEntity?> GetAsync(string timer, CancellationToken ct = default)
     {
         await storage.EnsureTableAsync(TimerStatusEntity.Table, ct);
-        var r = await Client.GetEntityIfExistsAsync<TimerStatusEntity>(timer, fleet, cancellationToken: ct);
+        var r = await Client.GetEntityIfExistsAsync<TimerStatusEntity>(timer, TimerStatusEntity.StatusRow, cancellationToken: ct);
         return r.HasValue ? r.Value : null;
     }
 
@@ -31,7 +20,7 @@ public sealed class TimerStatusStore(FleetStorage storage, string fleet)
     public async Task<TimerStatusEntity> GetOrCreateAsync(string timer, DateTimeOffset next, DateTimeOffset now, CancellationToken ct)
     {
         if (await GetAsync(timer, ct) is { } existing) return existing;
-        var row = new TimerStatusEntity { PartitionKey = timer, RowKey = fleet, Next = next, LastUpdated = now };
+        var row = new TimerStatusEntity { PartitionKey = timer, Next = next, LastUpdated = now };
         try
         {
             var r = await Client.AddEntityAsync(row, ct);
@@ -73,7 +62,7 @@ public sealed class TimerStatusStore(FleetStorage storage, string fleet)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var row = await GetAsync(timer, ct) ?? new TimerStatusEntity { PartitionKey = timer, RowKey = fleet };
+            var row = await GetAsync(timer, ct) ?? new TimerStatusEntity { PartitionKey = timer };
             row.LastUpdated = finished;
             row.LastDurationMs = (long)duration.TotalMilliseconds;
             row.LastSucceeded = error is null;
