@@ -252,7 +252,7 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
     }
 
     [Fact]
-    public async Task Bad_input_is_a_validation_error_naming_the_field_and_writes_nothing()
+    public async Task Bad_input_is_a_validation_error_naming_the_field_and_writes_nothing_and_a_removed_cluster_takes_its_watcher()
     {
         var hub = "TestSnapOp" + Guid.NewGuid().ToString("N")[..12];
         await using var app = await FleetApp.StartAsync(SnapOperatorFixture.Settings(hub));
@@ -290,6 +290,18 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
             Assert.True(status == 400, body?.ToJsonString());
             Assert.Equal("VALIDATION_ERROR", (string)body!["code"]!);
             Assert.Contains("field: registry_config", (string)body["details"]!);
+
+            // Named explicitly, it starts; removing its cluster removes the watcher (nothing could stop it by name after).
+            var quiet = "snapop-quiet-" + Guid.NewGuid().ToString("N")[..8];
+            var (started, startBody) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/start",
+                new { cluster_name = bare, registry_config = extra, scope = "namespace", @namespace = quiet });
+            Assert.True(started == 200, startBody?.ToJsonString());
+            var (_, listed) = await SnapOperatorFixture.SendAsync(viewer, HttpMethod.Get, "/api/snap/operator/status");
+            Assert.Contains(listed!["active_watchers"]!.AsArray(), w => (string?)w!["cluster_name"] == bare);
+            using (var removed = await admin.DeleteAsync($"/api/snap/config/clusters/delete?name={bare}"))
+                Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync());
+            var (_, after) = await SnapOperatorFixture.SendAsync(viewer, HttpMethod.Get, "/api/snap/operator/status");
+            Assert.DoesNotContain(after!["active_watchers"]!.AsArray(), w => (string?)w!["cluster_name"] == bare);
         }
         finally
         {
@@ -305,7 +317,7 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
         var (none, _) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/stop", new { cluster_name = f.ClusterName });
         Assert.Equal(404, none);
 
-        // Nothing written: no watcher row in this fleet, status empty.
+        // Nothing left: no watcher row in this fleet (the refused starts wrote none, the removed cluster took its own), status empty.
         var rows = app.Services.GetRequiredService<FleetStorage>().Table<SnapWatcherEntity>(SnapWatcherStore.Table);
         await foreach (var _ in rows.QueryAllAsync($"PartitionKey eq '{hub}'")) Assert.Fail("a refused start wrote a watcher row");
         var (ok, status2) = await SnapOperatorFixture.SendAsync(viewer, HttpMethod.Get, "/api/snap/operator/status");
