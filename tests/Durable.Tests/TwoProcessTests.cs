@@ -22,12 +22,18 @@ public sealed class TwoProcessTests
 
         await using var a = await HostProcess.StartAsync(hub, "--name", "A", "--partitions", "4", "--provider", provider);
         await using var b = await HostProcess.StartAsync(hub, "--name", "B", "--partitions", "4", "--provider", provider);
-        // Work starts once the hosts have settled on two partitions each, so that no hand-over happens while it runs.
+        // Work starts once the hosts have settled on two partitions each, and kept that split for 3 s (a steal for balance
+        // can still be in flight when the counts first read 2 and 2), so that no hand-over happens while it runs.
         var deadline = DateTime.UtcNow.AddSeconds(90);
         var (ownedA, episodesA, conflictsA) = await a.StatsAsync();
         var (ownedB, episodesB, conflictsB) = await b.StatsAsync();
-        while (!(ownedA.Split(',').Length == 2 && ownedB.Split(',').Length == 2))
+        var split = "";
+        var since = DateTime.UtcNow;
+        while (true)
         {
+            var settled = ownedA.Split(',').Length == 2 && ownedB.Split(',').Length == 2;
+            if (!settled || split != ownedA + "|" + ownedB) (split, since) = (settled ? ownedA + "|" + ownedB : "", DateTime.UtcNow);
+            if (settled && DateTime.UtcNow - since >= TimeSpan.FromSeconds(3)) break;
             Assert.True(DateTime.UtcNow < deadline, $"the hosts did not split the partitions: A owns '{ownedA}', B '{ownedB}'");
             await Task.Delay(200);
             (ownedA, episodesA, conflictsA) = await a.StatsAsync();
