@@ -70,8 +70,23 @@ public sealed class ContainerRuntime(IOptions<DockerOptions> options, IOptions<H
                 },
             },
         };
-        var r = await Call(() => Client.Containers.CreateContainerAsync(parameters, ct));
-        return r.ID;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return (await Client.Containers.CreateContainerAsync(parameters, ct)).ID;
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.ResponseBody.Contains("already in use") && attempt < 3)
+            {
+                // Another host's reconciler (or a concurrent call) made the container between the removal and this create,
+                // from the same stored definition: replace it rather than fail the call and drop the service.
+                await RemoveAsync(d.Name, ct);
+            }
+            catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException)
+            {
+                throw Translate(e);
+            }
+        }
     }
 
     public async Task StartAsync(string id, CancellationToken ct = default) =>
