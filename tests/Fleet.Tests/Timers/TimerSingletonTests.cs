@@ -12,12 +12,19 @@ public sealed class TimerSingletonTests
 
     private static void AssertEveryTickOnce(IReadOnlyCollection<TimerRun> runs, int atLeast)
     {
-        var ticks = runs.Select(r => r.ScheduledTime).OrderBy(t => t).ToList();
+        var ordered = runs.OrderBy(r => r.ScheduledTime).ToList();
+        var ticks = ordered.Select(r => r.ScheduledTime).ToList();
         Assert.True(ticks.Count >= atLeast, $"only {ticks.Count} ticks ran");
         Assert.Equal(ticks.Count, ticks.Distinct().Count());
-        // Consecutive runs are consecutive ticks: nothing skipped between the first and the last.
+        // Consecutive runs are consecutive ticks. The one exception is documented: when a tick's claim comes after the next
+        // tick is due (storage slowed by a loaded machine), the missed tick collapses into the next run, which says it is
+        // past due. A silent skip, or more than one tick missed, fails.
         for (var i = 1; i < ticks.Count; i++)
-            Assert.True(ticks[i] - ticks[i - 1] == TimeSpan.FromSeconds(2), $"gap between {ticks[i - 1]:o} and {ticks[i]:o}");
+        {
+            var gap = ticks[i] - ticks[i - 1];
+            if (gap == TimeSpan.FromSeconds(2)) continue;
+            Assert.True(gap == TimeSpan.FromSeconds(4) && ordered[i].IsPastDue, $"gap between {ticks[i - 1]:o} and {ticks[i]:o} (past due: {ordered[i].IsPastDue})");
+        }
         Assert.All(ticks, t => Assert.Equal(0, t.Second % 2));
     }
 
