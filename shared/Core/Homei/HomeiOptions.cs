@@ -9,6 +9,12 @@ public sealed class HomeiOptions
     /// <summary>How long long-running routes wait for their orchestration before answering 202.</summary>
     public TimeSpan LongRunningWait { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether this host takes part in reconciliation (one host of the fleet runs it). <c>false</c> keeps a host that
+    /// shares the fleet's storage and engine (a read replica, a test host) from repairing containers.
+    /// </summary>
+    public bool Reconcile { get; set; } = true;
+
     public RaucOptions Rauc { get; set; } = new();
 }
 

@@ -1,5 +1,6 @@
 using Fleet.Core.Platform.Mesh;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Core.Homei;
 
@@ -10,8 +11,10 @@ namespace Fleet.Core.Homei;
 /// One host of the fleet runs it (a <see cref="SingletonService"/>).
 /// </summary>
 public sealed class ReconciliationService(HomeiServiceManager services, HomeiConfigStore config, ILogger<ReconciliationService> logger,
-    IServiceProvider provider) : SingletonService(provider, "homei-reconciliation")
+    IOptions<HomeiOptions> options, IServiceProvider provider) : SingletonService(provider, "homei-reconciliation")
 {
+    protected override bool Enabled => options.Value.Reconcile;
+
     private TaskCompletionSource _pass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes when the next full pass (started after this call) has finished.</summary>

@@ -31,6 +31,7 @@ public sealed class HomeiFixture : IAsyncLifetime
             ["RateLimits__Scale"] = "100",
             // Test containers run shells as PID 1, which ignore SIGTERM: do not wait Docker's 10 s for them.
             ["Homei__StopTimeoutSeconds"] = "1",
+            ["Homei__Reconcile"] = "true",
             // Long routes answer 202 at once, so tests follow the orchestration and its custom status.
             ["Homei__LongRunningWait"] = "00:00:00",
             ["Homei__Rauc__Command"] = Peers.Require("Homei__Rauc__Command"),

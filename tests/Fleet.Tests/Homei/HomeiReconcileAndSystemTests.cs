@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Docker.DotNet.Models;
 using Fleet.Core.Homei;
 using Fleet.Core.Platform.Events;
+using Fleet.Tests.Support;
 using static Fleet.Tests.Homei.HomeiFixture;
 
 namespace Fleet.Tests.Homei;
@@ -57,6 +58,19 @@ public sealed class HomeiReconcileAndSystemTests(HomeiFixture f)
             await f.Client.PutAsJsonAsync("/api/homei/v1/config", new { orchestrator = new { monitoring = new { health_check_interval = 60 } } });
             await f.Cleanup(name);
         }
+    }
+
+    [Fact]
+    public async Task Only_a_host_that_allows_it_runs_the_reconciler()
+    {
+        // Homei's host (Homei__Reconcile true) holds its fleet's reconciler; a host set to false never competes for it.
+        var reconciler = f.App.Services.GetRequiredService<ReconciliationService>();
+        await Fleet.Tests.Timers.TimerTests.Eventually(() => reconciler.IsRunning, TimeSpan.FromSeconds(30), "the reconciler on Homei's host");
+        await using var other = await FleetApp.StartAsync(new Dictionary<string, string?> { ["Homei__Reconcile"] = "false" });
+        var idle = other.Services.GetRequiredService<ReconciliationService>();
+        // It returned at start without taking or waiting for the lease.
+        await Fleet.Tests.Timers.TimerTests.Eventually(() => idle.ExecuteTask is { IsCompletedSuccessfully: true }, TimeSpan.FromSeconds(10), "the idle reconciler to return");
+        Assert.False(idle.IsRunning);
     }
 
     [Fact]

@@ -45,6 +45,9 @@ public sealed class FleetApp : IAsyncDisposable
             // The sampler reads every source each minute (Docker stats of the shared engine, every registered cluster) on
             // whichever test host holds its lease: CloudPioneer's tests drive their ticks themselves, others need none.
             ["Timers:PioneerSample:Disabled"] = "true",
+            // Every test host shares the services table and the engine but is its own fleet, so each would run a
+            // reconciler and race the Homei tests' own (recreating a container a test just removed): only Homei's host does.
+            ["Homei:Reconcile"] = "false",
         };
         if (settings is not null)
             foreach (var (k, v) in settings) values[k.Replace("__", ":")] = v;

@@ -61,7 +61,7 @@ public sealed class TimerCatchUpTests
         await using var app = await FleetApp.StartAsync(
             settings: new Dictionary<string, string?> { [$"Timers__{timer}__RunOnStartup"] = "true" },
             configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "0 0 0 1 1 *", "a", runs)));
-        await TimerTests.Eventually(() => !runs.IsEmpty, TimeSpan.FromSeconds(15), "the startup run");
+        await TimerTests.Eventually(() => !runs.IsEmpty, TimeSpan.FromSeconds(40), "the startup run");
         var run = Assert.Single(runs);
         Assert.True(run.IsStartupRun);
         Assert.False(run.IsPastDue);

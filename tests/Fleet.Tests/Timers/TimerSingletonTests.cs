@@ -51,7 +51,7 @@ public sealed class TimerSingletonTests
         var runs = new ConcurrentBag<TimerRun>();
         var a = await StartHostAsync("a", timer, runs);
         var b = await StartHostAsync("b", timer, runs);
-        await TimerTests.Eventually(() => runs.Count >= 3, TimeSpan.FromSeconds(20), "three ticks");
+        await TimerTests.Eventually(() => runs.Count >= 3, TimeSpan.FromSeconds(45), "three ticks");
         // Stop whichever host holds the lease; its release lets the other take the next tick.
         var holder = runs.First().Host;
         var (stopped, survivor) = holder == "a" ? (a, b) : (b, a);
@@ -59,7 +59,7 @@ public sealed class TimerSingletonTests
         await stopped.DisposeAsync();
         var stopEnded = DateTimeOffset.UtcNow;
         var before = runs.Count;
-        await TimerTests.Eventually(() => runs.Count >= before + 3, TimeSpan.FromSeconds(20), "three ticks after the stop");
+        await TimerTests.Eventually(() => runs.Count >= before + 3, TimeSpan.FromSeconds(45), "three ticks after the stop");
         await survivor.DisposeAsync();
 
         // No tick twice, none off the schedule. Ticks due while the holder was shutting down (a loaded machine can take
@@ -84,7 +84,7 @@ public sealed class TimerSingletonTests
         var timer = TimerTests.UniqueName("status");
         var runs = new ConcurrentBag<TimerRun>();
         await using var app = await StartHostAsync("a", timer, runs);
-        await TimerTests.Eventually(() => runs.Count >= 2, TimeSpan.FromSeconds(15), "two ticks");
+        await TimerTests.Eventually(() => runs.Count >= 2, TimeSpan.FromSeconds(45), "two ticks");
         var last = runs.OrderBy(r => r.ScheduledTime).Last();
         var row = await app.Services.GetRequiredService<TimerStatusStore>().GetAsync(timer);
         Assert.NotNull(row);

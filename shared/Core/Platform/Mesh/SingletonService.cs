@@ -20,11 +20,15 @@ public abstract class SingletonService(IServiceProvider services, string name) :
     /// <summary>True while this host runs the work.</summary>
     public bool IsRunning { get; private set; }
 
+    /// <summary>False when this host is set not to take part: it then never competes for the lease.</summary>
+    protected virtual bool Enabled => true;
+
     /// <summary>The work; runs until <paramref name="ct"/> is cancelled (host stopping or lease lost).</summary>
     protected abstract Task RunAsync(CancellationToken ct);
 
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!Enabled) return;
         var storage = services.GetRequiredService<FleetStorage>();
         var topics = services.GetRequiredService<MeshTopics>();
         var book = services.GetRequiredService<LeaseBook>();
