@@ -10,22 +10,25 @@ public sealed class TimerSingletonTests
     private static Task<FleetApp> StartHostAsync(string host, string timer, ConcurrentBag<TimerRun> runs) =>
         FleetApp.StartAsync(configure: b => b.Services.AddTimerFunction(_ => new RecordingTimer(timer, "*/2 * * * * *", host, runs)));
 
+    /// <summary>
+    /// What the runtime promises: no tick runs twice, none off the schedule, and consecutive runs are consecutive ticks,
+    /// except that ticks a host could not claim in time (a loaded machine, a holder shutting down) collapse into the next
+    /// run, which says it is past due. A silent skip fails.
+    /// </summary>
     private static void AssertEveryTickOnce(IReadOnlyCollection<TimerRun> runs, int atLeast)
     {
         var ordered = runs.OrderBy(r => r.ScheduledTime).ToList();
         var ticks = ordered.Select(r => r.ScheduledTime).ToList();
         Assert.True(ticks.Count >= atLeast, $"only {ticks.Count} ticks ran");
         Assert.Equal(ticks.Count, ticks.Distinct().Count());
-        // Consecutive runs are consecutive ticks. The one exception is documented: when a tick's claim comes after the next
-        // tick is due (storage slowed by a loaded machine), the missed tick collapses into the next run, which says it is
-        // past due. A silent skip, or more than one tick missed, fails.
+        Assert.All(ticks, t => Assert.Equal(0, t.Second % 2));
         for (var i = 1; i < ticks.Count; i++)
         {
-            var gap = ticks[i] - ticks[i - 1];
-            if (gap == TimeSpan.FromSeconds(2)) continue;
-            Assert.True(gap == TimeSpan.FromSeconds(4) && ordered[i].IsPastDue, $"gap between {ticks[i - 1]:o} and {ticks[i]:o} (past due: {ordered[i].IsPastDue})");
+            if (ticks[i] - ticks[i - 1] == TimeSpan.FromSeconds(2)) continue;
+            Assert.True(ordered[i].IsPastDue, $"ticks between {ticks[i - 1]:o} and {ticks[i]:o} skipped without a past-due run");
         }
-        Assert.All(ticks, t => Assert.Equal(0, t.Second % 2));
+        // Collapses are the exception, not the rule.
+        Assert.True(ordered.Count(r => r.IsPastDue) <= ordered.Count / 2, string.Join(", ", ordered.Select(r => $"{r.ScheduledTime:HH:mm:ss}{(r.IsPastDue ? " (past due)" : "")}")));
     }
 
     [Fact]
@@ -53,29 +56,20 @@ public sealed class TimerSingletonTests
         var b = await StartHostAsync("b", timer, runs);
         await TimerTests.Eventually(() => runs.Count >= 3, TimeSpan.FromSeconds(45), "three ticks");
         // Stop whichever host holds the lease; its release lets the other take the next tick.
-        var holder = runs.First().Host;
+        var holder = runs.OrderBy(r => r.ScheduledTime).Last().Host;
         var (stopped, survivor) = holder == "a" ? (a, b) : (b, a);
-        var stopStarted = DateTimeOffset.UtcNow;
         await stopped.DisposeAsync();
         var stopEnded = DateTimeOffset.UtcNow;
         var before = runs.Count;
         await TimerTests.Eventually(() => runs.Count >= before + 3, TimeSpan.FromSeconds(45), "three ticks after the stop");
         await survivor.DisposeAsync();
 
-        // No tick twice, none off the schedule. Ticks due while the holder was shutting down (a loaded machine can take
-        // seconds) collapse into one run that says it is past due, as missed ticks do; after that, every tick.
-        var ordered = runs.OrderBy(r => r.ScheduledTime).ToList();
-        Assert.True(ordered.Count >= 6, $"only {ordered.Count} ticks ran");
-        Assert.Equal(ordered.Count, ordered.Select(r => r.ScheduledTime).Distinct().Count());
-        Assert.All(ordered, r => Assert.Equal(0, r.ScheduledTime.Second % 2));
-        for (var i = 1; i < ordered.Count; i++)
-        {
-            if (ordered[i].ScheduledTime - ordered[i - 1].ScheduledTime == TimeSpan.FromSeconds(2)) continue;
-            var missed = $"ticks missed between {ordered[i - 1].ScheduledTime:o} and {ordered[i].ScheduledTime:o} (stop {stopStarted:o} to {stopEnded:o})";
-            Assert.True(ordered[i - 1].ScheduledTime >= stopStarted.AddSeconds(-2) && ordered[i].ScheduledTime <= stopEnded.AddSeconds(4), missed);
-            Assert.True(ordered[i].IsPastDue, missed + " without a past-due run");
-        }
+        AssertEveryTickOnce(runs.ToList(), atLeast: 6);
+        // At once: the survivor took the first tick due after the holder released the lease, not one after it expired
+        // (10-15 s later).
         Assert.Contains(runs, r => r.Host != holder);
+        var firstTaken = runs.Where(r => r.Host != holder).Min(r => r.ScheduledTime);
+        Assert.True(firstTaken <= stopEnded.AddSeconds(6), $"the survivor's first tick {firstTaken:o}, stop ended {stopEnded:o}");
     }
 
     [Fact]
