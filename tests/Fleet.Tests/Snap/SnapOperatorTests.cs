@@ -70,15 +70,68 @@ public sealed class SnapOperatorFixture : IAsyncLifetime
     public async Task<V1Pod?> PodAsync(string ns, string name) =>
         (await Cluster.Client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: $"metadata.name={name}")).Items.FirstOrDefault();
 
-    /// <summary>Polls <paramref name="check"/> until it holds (every 250 ms), failing after <paramref name="seconds"/>.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> check, int seconds, string what)
+    /// <summary>
+    /// Waits until the watcher has deleted the pod, failing at once (with the state) when its row says the pod failed,
+    /// and after 4 minutes otherwise (a checkpoint and push on a loaded machine).
+    /// </summary>
+    public async Task WaitDeletedAsync(IServiceProvider services, string ns, string pod)
+    {
+        var store = services.GetRequiredService<SnapWatcherStore>();
+        var fleet = services.GetRequiredService<Fleet.Core.Platform.Mesh.MeshTopics>().FleetName;
+        await EventuallyAsync(async () =>
+        {
+            var live = await PodAsync(ns, pod);
+            if (live is null) return true;
+            foreach (var w in await store.ListAsync(fleet, default))
+                if (await store.GetPodAsync(w.WatchId, live.Metadata.Uid, default) is { State: SnapWatcherPodState.Failed })
+                    throw new Xunit.Sdk.XunitException($"the watcher failed pod {ns}/{pod}:\n{await DescribeAsync(services, ns, pod)}");
+            return false;
+        }, 240, $"the annotated pod {ns}/{pod}'s deletion", () => DescribeAsync(services, ns, pod));
+    }
+
+    /// <summary>
+    /// Polls <paramref name="check"/> until it holds (every 250 ms), failing after <paramref name="seconds"/> with what
+    /// <paramref name="describe"/> says of the state then.
+    /// </summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> check, int seconds, string what, Func<Task<string>>? describe = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!await check())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {seconds} s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what} did not happen within {seconds} s" + (describe is null ? "" : "\n" + await describe()));
             await Task.Delay(250);
         }
+    }
+
+    /// <summary>
+    /// For a failure message: the pod as the cluster has it, this host's watchers, and for each the pod's row and its
+    /// orchestrations (the pod's and the first container's checkpoint-and-push).
+    /// </summary>
+    public async Task<string> DescribeAsync(IServiceProvider services, string ns, string pod)
+    {
+        var text = new StringBuilder();
+        var live = await PodAsync(ns, pod);
+        var uid = live?.Metadata?.Uid;
+        text.AppendLine($"pod {ns}/{pod}: {(live is null ? "gone" : $"phase {live.Status?.Phase}, uid {uid}, node {live.Spec?.NodeName}, annotations "
+            + string.Join(",", live.Metadata?.Annotations?.Select(a => $"{a.Key}={a.Value}") ?? []))}");
+        var store = services.GetRequiredService<SnapWatcherStore>();
+        var durable = services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>();
+        foreach (var w in await store.ListAsync(services.GetRequiredService<Fleet.Core.Platform.Mesh.MeshTopics>().FleetName, default))
+        {
+            text.AppendLine($"watcher {w.ClusterName} {w.WatchId}: rv {w.ResourceVersion}, host {w.Host}, heartbeat {w.HeartbeatAt:o}, last error {w.LastError}");
+            if (uid is null) continue;
+            var row = await store.GetPodAsync(w.WatchId, uid, default);
+            text.AppendLine(row is null ? "  no pod row" : $"  pod row: {row.State}, checkpointed {row.Checkpointed}, pushed {row.Pushed}, error {row.Error}");
+            var id = SnapWatcherPodInput.InstanceId(w.WatchId, uid);
+            foreach (var instance in new[] { id, id + "-c0" })
+            {
+                var state = await durable.GetInstanceAsync(instance, getInputsAndOutputs: true);
+                text.AppendLine(state is null ? $"  {instance}: none" : $"  {instance}: {state.RuntimeStatus}, custom {state.SerializedCustomStatus}, "
+                    + $"failure {state.FailureDetails?.ErrorMessage}, updated {state.LastUpdatedAt:o}");
+            }
+        }
+        return text.ToString();
     }
 
     public static async Task<(int Status, JsonNode? Body)> SendAsync(HttpClient client, HttpMethod method, string url, object? body = null)
@@ -174,7 +227,7 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
 
         await f.CreatePodAsync(ns, "plain", annotated: false);
         await f.CreatePodAsync(ns, "counter", annotated: true);
-        await SnapOperatorFixture.EventuallyAsync(async () => await f.PodAsync(ns, "counter") is null, 120, "the annotated pod's deletion");
+        await f.WaitDeletedAsync(app.Services, ns, "counter");
         await f.AssertPushedAsync(app.Services, ns, "counter");
 
         // The counts are written when the pod's orchestration ends, one step after the deletion.
@@ -214,41 +267,50 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
     {
         var hub = "TestSnapOp" + Guid.NewGuid().ToString("N")[..12];
         var ns = await f.Cluster.CreateNamespaceAsync("snapop");
-        string startedAt;
-        await using (var first = await FleetApp.StartAsync(SnapOperatorFixture.Settings(hub)))
+        try
         {
-            var op = await first.LoginAsync(FleetRole.Operator);
-            var (status, body) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/start",
-                new { cluster_name = f.ClusterName, scope = "namespace", @namespace = ns, auto_delete_pod = true, registry_config = f.RegistryConfig });
-            Assert.True(status == 200, body?.ToJsonString());
-            startedAt = (string)body!["watcher"]!["started_at"]!;
-            await SnapOperatorFixture.EventuallyAsync(async () => (string?)(await f.WatcherAsync(op))?["resource_version"] is not null, 30,
-                "the first list of the watch");
+            string startedAt;
+            await using (var first = await FleetApp.StartAsync(SnapOperatorFixture.Settings(hub)))
+            {
+                var op = await first.LoginAsync(FleetRole.Operator);
+                var (status, body) = await SnapOperatorFixture.SendAsync(op, HttpMethod.Post, "/api/snap/operator/start",
+                    new { cluster_name = f.ClusterName, scope = "namespace", @namespace = ns, auto_delete_pod = true, registry_config = f.RegistryConfig });
+                Assert.True(status == 200, body?.ToJsonString());
+                startedAt = (string)body!["watcher"]!["started_at"]!;
+                await SnapOperatorFixture.EventuallyAsync(async () => (string?)(await f.WatcherAsync(op))?["resource_version"] is not null, 30,
+                    "the first list of the watch");
+            }
+
+            // While no host runs: a pod appears (not annotated yet).
+            await f.CreatePodAsync(ns, "later", annotated: false);
+            await SnapOperatorFixture.EventuallyAsync(async () => (await f.PodAsync(ns, "later"))?.Status?.Phase == "Running", 20, "the pod running");
+
+            await using var second = await FleetApp.StartAsync(SnapOperatorFixture.Settings(hub));
+            var viewer = await second.LoginAsync(FleetRole.Viewer);
+            var watcher = await f.WatcherAsync(viewer);
+            Assert.NotNull(watcher);
+            Assert.Equal(startedAt, (string)watcher["started_at"]!);
+            Assert.Equal(ns, (string)watcher["namespace"]!);
+            await SnapOperatorFixture.EventuallyAsync(async () => (string?)(await f.WatcherAsync(viewer))?["status"] == "active", 30,
+                "the new host taking the watcher up");
+
+            var patch = new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [SnapWatchLoop.Annotation] = "true" } } }
+                .ToJsonString(), V1Patch.PatchType.MergePatch);
+            await f.Cluster.Client.CoreV1.PatchNamespacedPodAsync(patch, "later", ns);
+            await f.WaitDeletedAsync(second.Services, ns, "later");
+            await f.AssertPushedAsync(second.Services, ns, "later");
+            await SnapOperatorFixture.EventuallyAsync(async () => (int?)(await f.WatcherAsync(viewer))?["deleted"] == 1, 20, "the count of deleted pods");
+
+            var op2 = await second.LoginAsync(FleetRole.Operator);
+            var (stopped, _) = await SnapOperatorFixture.SendAsync(op2, HttpMethod.Post, "/api/snap/operator/stop", new { cluster_name = f.ClusterName });
+            Assert.Equal(200, stopped);
         }
-
-        // While no host runs: a pod appears (not annotated yet).
-        await f.CreatePodAsync(ns, "later", annotated: false);
-        await SnapOperatorFixture.EventuallyAsync(async () => (await f.PodAsync(ns, "later"))?.Status?.Phase == "Running", 20, "the pod running");
-
-        await using var second = await FleetApp.StartAsync(SnapOperatorFixture.Settings(hub));
-        var viewer = await second.LoginAsync(FleetRole.Viewer);
-        var watcher = await f.WatcherAsync(viewer);
-        Assert.NotNull(watcher);
-        Assert.Equal(startedAt, (string)watcher["started_at"]!);
-        Assert.Equal(ns, (string)watcher["namespace"]!);
-        await SnapOperatorFixture.EventuallyAsync(async () => (string?)(await f.WatcherAsync(viewer))?["status"] == "active", 30,
-            "the new host taking the watcher up");
-
-        var patch = new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [SnapWatchLoop.Annotation] = "true" } } }
-            .ToJsonString(), V1Patch.PatchType.MergePatch);
-        await f.Cluster.Client.CoreV1.PatchNamespacedPodAsync(patch, "later", ns);
-        await SnapOperatorFixture.EventuallyAsync(async () => await f.PodAsync(ns, "later") is null, 120, "the annotated pod's deletion after the restart");
-        await f.AssertPushedAsync(second.Services, ns, "later");
-        await SnapOperatorFixture.EventuallyAsync(async () => (int?)(await f.WatcherAsync(viewer))?["deleted"] == 1, 20, "the count of deleted pods");
-
-        var op2 = await second.LoginAsync(FleetRole.Operator);
-        var (stopped, _) = await SnapOperatorFixture.SendAsync(op2, HttpMethod.Post, "/api/snap/operator/stop", new { cluster_name = f.ClusterName });
-        Assert.Equal(200, stopped);
+        finally
+        {
+            // A pod left annotated after a failure would be taken up by the cluster-wide watcher of the next test.
+            try { await f.Cluster.Client.CoreV1.DeleteNamespacedPodAsync("later", ns); }
+            catch (k8s.Autorest.HttpOperationException) { }
+        }
     }
 
     [Fact]
