@@ -291,8 +291,10 @@ public sealed class SnapOperatorTests(SnapOperatorFixture f) : IClassFixture<Sna
             Assert.NotNull(watcher);
             Assert.Equal(startedAt, (string)watcher["started_at"]!);
             Assert.Equal(ns, (string)watcher["namespace"]!);
-            await SnapOperatorFixture.EventuallyAsync(async () => (string?)(await f.WatcherAsync(viewer))?["status"] == "active", 30,
-                "the new host taking the watcher up");
+            // Taken up by the new host itself (the old one's heartbeat, had its shutdown not cleared it, would also read "active").
+            var secondHost = second.Services.GetRequiredService<Fleet.Core.Platform.Mesh.HostIdentity>().HostId;
+            await SnapOperatorFixture.EventuallyAsync(async () => await f.WatcherAsync(viewer) is { } w && (string?)w["status"] == "active"
+                && (string?)w["host"] == secondHost, 45, "the new host taking the watcher up", () => f.DescribeAsync(second.Services, ns, "later"));
 
             var patch = new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [SnapWatchLoop.Annotation] = "true" } } }
                 .ToJsonString(), V1Patch.PatchType.MergePatch);
