@@ -19,6 +19,7 @@ namespace Fleet.Tests.Platform;
 /// in the family's envelope, and no table row written by a request that was refused. An endpoint joins this walk by
 /// being in the document; nothing here names one.
 /// </summary>
+[Collection(Fleet.Tests.Identity.AdminUserCollection.Name)]
 public sealed partial class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _hub = "Hostile" + Guid.NewGuid().ToString("N")[..12];

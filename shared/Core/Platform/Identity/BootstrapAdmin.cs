@@ -53,8 +53,7 @@ public sealed class BootstrapAdmin(UserStore users, UserService service, AuthSet
         if (settings is { ResetAdminPassword: true, BootstrapAdminPassword: { } newPassword } &&
             await users.FindAsync(Username, ct) is { } admin)
         {
-            await service.UpdateAsync(admin.Id, UserRoles.Admin, newPassword, ct);
-            await service.UnlockAsync(admin.Id, ct);
+            await service.ResetToAdminAsync(admin.Id, newPassword, ct);
             logger.LogWarning("The password of user {Username} was reset from Auth__BootstrapAdminPassword (Auth__ResetAdminPassword=true); remove the setting", Username);
             return;
         }

@@ -50,6 +50,31 @@ public sealed class UserService(UserStore users, ClusterPermissionStore permissi
         return updated;
     }
 
+    /// <summary>
+    /// Gives a user a new password, the admin role and no lockout in one write (the recovery of a lost admin password). A
+    /// concurrent change of the row, such as a failed login counted meanwhile, is read again and the reset applied on top.
+    /// </summary>
+    public async Task ResetToAdminAsync(string id, string password, CancellationToken ct = default)
+    {
+        PasswordPolicy.Check(password);
+        for (var attempt = 0; ; attempt++)
+        {
+            var user = await GetAsync(id, ct);
+            user.Role = UserRoles.Admin;
+            user.PasswordHash = hasher.HashPassword(user, password);
+            user.LockedUntil = null;
+            user.FailedLogins = 0;
+            user.UpdatedAt = clock.GetUtcNow();
+            try
+            {
+                await users.UpdateAsync(user, ct);
+                break;
+            }
+            catch (FleetException e) when (e.Kind == FleetErrorKind.Conflict && attempt < 10) { }
+        }
+        await apiKeys.ForgetUserAsync(id, ct);
+    }
+
     public async Task ChangePasswordAsync(string id, string? current, string? next, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(current)) throw FleetException.Validation("current_password", "Field 'current_password' is required");
