@@ -76,7 +76,7 @@ public sealed class ContainerRuntime(IOptions<DockerOptions> options, IOptions<H
             {
                 return (await Client.Containers.CreateContainerAsync(parameters, ct)).ID;
             }
-            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.ResponseBody.Contains("already in use") && attempt < 3)
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && e.ResponseBody?.Contains("already in use") == true && attempt < 3)
             {
                 // Another host's reconciler (or a concurrent call) made the container between the removal and this create,
                 // from the same stored definition: replace it rather than fail the call and drop the service.
